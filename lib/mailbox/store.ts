@@ -1,0 +1,85 @@
+/**
+ * The mailbox store interface shared by the SMTP and POP3 servers.
+ *
+ * A mailbox holds records. Each record is one message in SMTP wire form
+ * (CRLF line ends, lines beginning with "." doubled) followed by a line
+ * holding a single "." (see `../shared/DESIGN.md`, "The mailbox file").
+ *
+ * Preconditions for every method: `user` is the canonical user name exactly
+ * as spelled in `userlogincred.txt` (never raw client input), and a record
+ * becomes visible to `list` only once it has been written in full.
+ *
+ * @module
+ */
+
+/** One stored message as `list` reports it. */
+export interface MailRecord {
+  /** Byte offset of the record's first octet in the mailbox file. */
+  offset: number;
+  /** Stored length in octets: dot-stuffed lines plus the ".\r\n" terminator. */
+  storedLength: number;
+  /** Octets of the message as a POP3 client sees it: CRLF lines, unstuffed. */
+  size: number;
+  /** The unique id from our `Received:` trace line (POP3 UIDL). */
+  id: string;
+  /** The `From:` header value, unfolded, or "" when absent. */
+  from: string;
+  /** The `To:` header value, unfolded, or "" when absent. */
+  to: string;
+  /** The `Subject:` header value, unfolded, or "" when absent. */
+  subject: string;
+  /** The arrival time from our `Received:` trace line. */
+  received: Date;
+}
+
+/** A message accepted by SMTP and ready to be stored for one or more users. */
+export interface Delivery {
+  /** Canonical user names, one copy each. */
+  users: string[];
+  /**
+   * The full record bytes in stored form (trace line included, dot-stuffed,
+   * ending with ".\r\n"), as built by `buildRecord`. The chunks are written
+   * in order and are not modified.
+   */
+  record: Uint8Array[];
+}
+
+/** A POP3 maildrop lock: held until `release` is called or the process dies. */
+export interface SessionLock {
+  /** Releases the lock; calling it twice is harmless. */
+  release(): Promise<void>;
+}
+
+/** Storage for all users' mailboxes. */
+export interface MailStore {
+  /**
+   * Appends the record to each user's mailbox and resolves once it is
+   * durable (synced to disk). Rejects when it could not be stored for every
+   * user; the caller must then answer with a temporary failure.
+   */
+  deliver(delivery: Delivery): Promise<void>;
+
+  /**
+   * Lists the complete records of the user's mailbox in file order. A torn
+   * last record (no terminating ".") is left out. A missing mailbox is empty.
+   */
+  list(user: string): Promise<MailRecord[]>;
+
+  /**
+   * Streams the stored (dot-stuffed) bytes of one record, terminator
+   * included, as `list` described it.
+   */
+  read(user: string, record: MailRecord): ReadableStream<Uint8Array>;
+
+  /**
+   * Atomically replaces the mailbox by one without the records whose ids are
+   * in `remove`. Records appended after `list` was called are kept.
+   */
+  remove(user: string, remove: ReadonlySet<string>): Promise<void>;
+
+  /**
+   * Takes the exclusive POP3 session lock of the user's maildrop without
+   * waiting. Resolves to `null` when another session holds it.
+   */
+  lockSession(user: string): Promise<SessionLock | null>;
+}

@@ -1,0 +1,89 @@
+/**
+ * The command line of `smtpmail.ts`: its flags, defaults and checks.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { parseInteger, parsePort, UsageError } from "../cli.ts";
+import type { SmtpLimits } from "./session.ts";
+import type { SmtpLineLimits } from "./driver.ts";
+
+/** One-line usage of `smtpmail.ts`. */
+export const SMTP_USAGE = "smtpmail.ts <my_port> [--root DIR] [--host ADDR] [--domain NAME]... " +
+  "[--postmaster USER] [--max-message-size OCTETS] [--max-recipients N] [--max-connections N] " +
+  "[--max-errors N] [--idle-timeout SECONDS] [--command-line-limit OCTETS] [--text-line-limit OCTETS]";
+
+/** Everything `smtpmail.ts` is told on its command line. */
+export interface SmtpConfig {
+  /** Port to listen on. */
+  port: number;
+  /** Address to listen on. */
+  host: string;
+  /** Data root holding userlogincred.txt and the user directories. */
+  root: string;
+  /** Extra local domains besides localhost and the host name. */
+  domains: string[];
+  /** User who gets postmaster's mail; undefined means the first user. */
+  postmaster?: string;
+  /** Per-session limits. */
+  limits: SmtpLimits;
+  /** Line limits. */
+  lines: SmtpLineLimits;
+  /** Connections served at once. */
+  maxConnections: number;
+  /** Seconds without input before a session is closed (RFC 5321 §4.5.3.2.7: 5 minutes). */
+  idleTimeoutSeconds: number;
+}
+
+/**
+ * Parses `smtpmail.ts`'s arguments.
+ *
+ * @throws {UsageError} on an unknown flag, a missing port or a bad number
+ */
+export function parseSmtpArgs(args: string[]): SmtpConfig {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        root: { type: "string", default: "." },
+        host: { type: "string", default: "127.0.0.1" },
+        domain: { type: "string", multiple: true, default: [] },
+        postmaster: { type: "string" },
+        "max-message-size": { type: "string", default: String(10 * 1024 * 1024) },
+        "max-recipients": { type: "string", default: "100" },
+        "max-connections": { type: "string", default: "100" },
+        "max-errors": { type: "string", default: "10" },
+        "idle-timeout": { type: "string", default: "300" },
+        "command-line-limit": { type: "string", default: "512" },
+        "text-line-limit": { type: "string", default: "1000" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) throw new UsageError("Expected exactly one argument, the port");
+  const positive = (name: keyof typeof values) => {
+    const n = parseInteger(values[name] as string, `--${name}`);
+    if (n === 0) throw new UsageError(`Cannot use --${name} 0`);
+    return n;
+  };
+  return {
+    port: parsePort(positionals[0], "port"),
+    host: values.host,
+    root: values.root,
+    domains: values.domain,
+    postmaster: values.postmaster,
+    limits: {
+      maxMessageSize: positive("max-message-size"),
+      maxRecipients: positive("max-recipients"),
+      maxErrors: positive("max-errors"),
+    },
+    lines: { commandLine: positive("command-line-limit"), textLine: positive("text-line-limit") },
+    maxConnections: positive("max-connections"),
+    idleTimeoutSeconds: positive("idle-timeout"),
+  };
+}

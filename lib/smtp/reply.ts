@@ -1,0 +1,56 @@
+/**
+ * SMTP replies: the one place where reply lines are built.
+ *
+ * @module
+ */
+
+/**
+ * An SMTP reply (RFC 5321 §4.2). `status` is the enhanced status code of
+ * RFC 3463 without its class digit ("1.1"); the class is taken from the
+ * reply code when formatting, so the two cannot disagree.
+ */
+export interface Reply {
+  /** Three-digit reply code. */
+  code: number;
+  /** Enhanced status code without its class digit, e.g. "5.4"; omitted on 220, EHLO/HELO and 354. */
+  status?: string;
+  /** Text lines; a multi-line reply has more than one. */
+  lines: string[];
+}
+
+/** Builds a reply with an enhanced status code. */
+export function reply(code: number, status: string, ...lines: string[]): Reply {
+  return { code, status, lines };
+}
+
+/** Builds a reply that carries no enhanced status code (220, 250 to EHLO, 354). */
+export function plainReply(code: number, ...lines: string[]): Reply {
+  return { code, lines };
+}
+
+/**
+ * Formats a reply as wire text: one line per text line, "-" after the code on
+ * all but the last (RFC 5321 §4.2.1), each ending in CRLF.
+ */
+export function formatReply(r: Reply): string {
+  const prefix = r.status === undefined ? "" : `${Math.floor(r.code / 100)}.${r.status} `;
+  const lines = r.lines.length > 0 ? r.lines : [""];
+  return lines.map((text, i) => {
+    const sep = i === lines.length - 1 ? " " : "-";
+    return `${r.code}${sep}${prefix}${text}`.trimEnd() + "\r\n";
+  }).join("");
+}
+
+/** Replies used by more than one handler. */
+export const Replies = {
+  ok: () => reply(250, "0.0", "OK"),
+  syntax: (what: string) => reply(501, "5.2", `Syntax error: ${what}`),
+  unknownCommand: () => reply(500, "5.1", "Command not recognized"),
+  notImplemented: () => reply(502, "5.1", "Command not implemented"),
+  badSequence: (what: string) => reply(503, "5.1", `Bad sequence of commands: ${what}`),
+  lineTooLong: () => reply(500, "5.0", "Line too long"),
+  tooManyErrors: () => reply(421, "7.0", "Too many errors, closing connection"),
+  shuttingDown: (host: string) => reply(421, "3.2", `${host} Service shutting down, closing connection`),
+  idleTimeout: (host: string) => reply(421, "4.2", `${host} Idle timeout, closing connection`),
+  localError: () => reply(451, "3.0", "Local error in processing, try again later"),
+} as const;

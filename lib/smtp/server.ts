@@ -1,0 +1,53 @@
+/**
+ * Starts the SMTP server from a parsed configuration.
+ *
+ * @module
+ */
+
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { FileMailStore } from "../mailbox/file_store.ts";
+import { LineConn } from "../net/line_conn.ts";
+import { type RunningServer, startServer } from "../net/server.ts";
+import { loadUsers } from "../users.ts";
+import { UsageError } from "../cli.ts";
+import type { SmtpConfig } from "./config.ts";
+import { driveSmtp } from "./driver.ts";
+import { formatReply, reply } from "./reply.ts";
+import { SmtpSession } from "./session.ts";
+
+/**
+ * Loads the users, makes sure each has a directory, and starts listening.
+ *
+ * @throws {SyntaxError} when userlogincred.txt is malformed
+ * @throws {UsageError} when --postmaster names no user
+ */
+export async function startSmtpServer(config: SmtpConfig): Promise<RunningServer> {
+  const users = await loadUsers(config.root);
+  const postmaster = users.find(config.postmaster ?? users.names[0]);
+  if (postmaster === undefined) throw new UsageError(`Cannot use --postmaster ${config.postmaster}: no such user`);
+  for (const name of users.names) await Deno.mkdir(join(config.root, name), { recursive: true });
+  const host = hostname();
+  const domains = new Set(["localhost", host, ...config.domains].map((d) => d.toLowerCase()));
+  const store = new FileMailStore({ root: config.root });
+  return await startServer({
+    host: config.host,
+    port: config.port,
+    maxConnections: config.maxConnections,
+    refuse: (socket) => {
+      socket.end(formatReply(reply(421, "3.2", `${host} Too many connections, try again later`)));
+    },
+    serve: (socket, signal) => {
+      const conn = new LineConn(socket, { idleTimeoutMs: config.idleTimeoutSeconds * 1000, signal });
+      const session = new SmtpSession({
+        host,
+        clientAddress: socket.remoteAddress ?? "unknown",
+        findUser: (local) => users.find(local),
+        isLocalDomain: (domain) => domains.has(domain.toLowerCase()),
+        postmaster,
+        limits: config.limits,
+      });
+      return driveSmtp(conn, session, { store, lines: config.lines, host, log: (line) => console.error(line) });
+    },
+  });
+}
