@@ -5,6 +5,8 @@
  * @module
  */
 
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+
 /** A command-line mistake; the entry point prints it and exits with status 2. */
 export class UsageError extends Error {
   /** @param message one line saying what is wrong */
@@ -55,4 +57,61 @@ export async function runMain(usage: string, main: () => Promise<void>): Promise
     }
     throw error;
   }
+}
+
+/**
+ * Parses flags and positional arguments, turning every complaint of
+ * `parseArgs` (an unknown flag, a missing value) into a `UsageError`.
+ *
+ * @throws {UsageError} also when the number of positional arguments is not `positionals`
+ */
+export function parseFlags<T extends ParseArgsOptionsConfig>(
+  args: string[],
+  options: T,
+  positionals: { count: number; names: string },
+): { values: Record<string, string | string[] | boolean | undefined>; positionals: string[] } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (parsed.positionals.length !== positionals.count) {
+    throw new UsageError(`Expected exactly ${positionals.count} argument(s): ${positionals.names}`);
+  }
+  return parsed as { values: Record<string, string | string[] | boolean | undefined>; positionals: string[] };
+}
+
+/**
+ * Reads a flag that must be a positive integer.
+ *
+ * @throws {UsageError} when it is not
+ */
+export function positiveFlag(values: Record<string, unknown>, name: string): number {
+  const n = parseInteger(values[name] as string | undefined, `--${name}`);
+  if (n === 0) throw new UsageError(`Cannot use --${name} 0`);
+  return n;
+}
+
+/** Grace period for open sessions when a server is asked to stop. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * Prints the server's `listening` line and stops it gracefully on SIGINT or
+ * SIGTERM: no new connections, open sessions answered at their next read,
+ * then exit status 0.
+ */
+export function serveUntilSignal(
+  name: string,
+  server: { address: string; shutdown(ms: number): Promise<void> },
+  root: string,
+): void {
+  console.log(`${name} listening on ${server.address}, root ${root}`);
+  const stop = async () => {
+    console.error(`${name}: shutting down`);
+    await server.shutdown(SHUTDOWN_GRACE_MS);
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { createHash, timingSafeEqual } from "node:crypto";
 import { join } from "node:path";
 
 /** The name of the credentials file inside the data root. */
@@ -34,6 +35,23 @@ export class UserDb {
   find(name: string): string | undefined {
     return this.#byLowerName.get(name.toLowerCase())?.name;
   }
+
+  /**
+   * Checks a password, exactly as written in the file, for a user name
+   * matched case-insensitively. The comparison takes the same time whether
+   * the user exists or not and wherever the passwords differ.
+   *
+   * @returns the canonical user name, or undefined when the login fails
+   */
+  verify(name: string, password: string): string | undefined {
+    const entry = this.#byLowerName.get(name.toLowerCase());
+    const same = timingSafeEqual(digest(entry?.password ?? "\0no such user"), digest(password));
+    return same && entry !== undefined ? entry.name : undefined;
+  }
+}
+
+function digest(text: string): Uint8Array {
+  return createHash("sha256").update(text).digest();
 }
 
 /**

@@ -4,8 +4,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { parseInteger, parsePort, UsageError } from "../cli.ts";
+import { parseFlags, parsePort, positiveFlag } from "../cli.ts";
 import type { SmtpLimits } from "./session.ts";
 import type { SmtpLineLimits } from "./driver.ts";
 
@@ -42,41 +41,26 @@ export interface SmtpConfig {
  * @throws {UsageError} on an unknown flag, a missing port or a bad number
  */
 export function parseSmtpArgs(args: string[]): SmtpConfig {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        root: { type: "string", default: "." },
-        host: { type: "string", default: "127.0.0.1" },
-        domain: { type: "string", multiple: true, default: [] },
-        postmaster: { type: "string" },
-        "max-message-size": { type: "string", default: String(10 * 1024 * 1024) },
-        "max-recipients": { type: "string", default: "100" },
-        "max-connections": { type: "string", default: "100" },
-        "max-errors": { type: "string", default: "10" },
-        "idle-timeout": { type: "string", default: "300" },
-        "command-line-limit": { type: "string", default: "512" },
-        "text-line-limit": { type: "string", default: "1000" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) throw new UsageError("Expected exactly one argument, the port");
-  const positive = (name: keyof typeof values) => {
-    const n = parseInteger(values[name] as string, `--${name}`);
-    if (n === 0) throw new UsageError(`Cannot use --${name} 0`);
-    return n;
-  };
+  const { values, positionals } = parseFlags(args, {
+    root: { type: "string", default: "." },
+    host: { type: "string", default: "127.0.0.1" },
+    domain: { type: "string", multiple: true, default: [] },
+    postmaster: { type: "string" },
+    "max-message-size": { type: "string", default: String(10 * 1024 * 1024) },
+    "max-recipients": { type: "string", default: "100" },
+    "max-connections": { type: "string", default: "100" },
+    "max-errors": { type: "string", default: "10" },
+    "idle-timeout": { type: "string", default: "300" },
+    "command-line-limit": { type: "string", default: "512" },
+    "text-line-limit": { type: "string", default: "1000" },
+  }, { count: 1, names: "my_port" });
+  const positive = (name: string) => positiveFlag(values, name);
   return {
     port: parsePort(positionals[0], "port"),
-    host: values.host,
-    root: values.root,
-    domains: values.domain,
-    postmaster: values.postmaster,
+    host: values.host as string,
+    root: values.root as string,
+    domains: values.domain as string[],
+    postmaster: values.postmaster as string | undefined,
     limits: {
       maxMessageSize: positive("max-message-size"),
       maxRecipients: positive("max-recipients"),

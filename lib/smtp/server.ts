@@ -5,31 +5,27 @@
  */
 
 import { hostname } from "node:os";
-import { join } from "node:path";
-import { FileMailStore } from "../mailbox/file_store.ts";
+import { UsageError } from "../cli.ts";
+import { openDataRoot } from "../data_root.ts";
 import { LineConn } from "../net/line_conn.ts";
 import { type RunningServer, startServer } from "../net/server.ts";
-import { loadUsers } from "../users.ts";
-import { UsageError } from "../cli.ts";
 import type { SmtpConfig } from "./config.ts";
 import { driveSmtp } from "./driver.ts";
 import { formatReply, reply } from "./reply.ts";
 import { SmtpSession } from "./session.ts";
 
 /**
- * Loads the users, makes sure each has a directory, and starts listening.
+ * Opens the data root and starts listening.
  *
  * @throws {SyntaxError} when userlogincred.txt is malformed
  * @throws {UsageError} when --postmaster names no user
  */
 export async function startSmtpServer(config: SmtpConfig): Promise<RunningServer> {
-  const users = await loadUsers(config.root);
+  const { users, store } = await openDataRoot(config.root);
   const postmaster = users.find(config.postmaster ?? users.names[0]);
   if (postmaster === undefined) throw new UsageError(`Cannot use --postmaster ${config.postmaster}: no such user`);
-  for (const name of users.names) await Deno.mkdir(join(config.root, name), { recursive: true });
   const host = hostname();
   const domains = new Set(["localhost", host, ...config.domains].map((d) => d.toLowerCase()));
-  const store = new FileMailStore({ root: config.root });
   return await startServer({
     host: config.host,
     port: config.port,

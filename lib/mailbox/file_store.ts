@@ -1,0 +1,232 @@
+/**
+ * The mailbox store on disk: one file `ROOT/<User>/mymailbox` per user,
+ * shared by the SMTP and POP3 server processes (see `../shared/DESIGN.md`,
+ * "Concurrency and durability").
+ *
+ * Beside each mailbox: `mymailbox.lock`, the delivery lock every writer
+ * holds (appends, the torn-tail repair, rewrites); `mymailbox.pop.lock`, the
+ * POP3 session lock; and `mymailbox.tmp`, a rewrite in progress.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { openIfExists, readRange, syncDir, withLock } from "./file_io.ts";
+import { GroupCommit } from "./group_commit.ts";
+import { appendRecords, listRecords, openMailbox, replaceMailbox } from "./mailbox_file.ts";
+import type { Delivery, MailRecord, MailStore, SessionLock } from "./store.ts";
+
+const MAILBOX = "mymailbox";
+const DELIVERY_LOCK = "mymailbox.lock";
+const SESSION_LOCK = "mymailbox.pop.lock";
+const REPLACEMENT = "mymailbox.tmp";
+
+/** Where `FileMailStore` keeps its files. */
+export interface FileMailStoreOptions {
+  /** The data root, holding one directory per user. It must exist. */
+  root: string;
+}
+
+/** Counters that show how well deliveries are batched. */
+export interface FileMailStoreStats {
+  /** Copies submitted for storage, one per user of each delivery. */
+  deliveries: number;
+  /** Batches written, each with one lock, one write run and one sync. */
+  batches: number;
+}
+
+/**
+ * A `MailStore` over mailbox files, safe to share with other processes that
+ * follow the same locking (the POP3 server).
+ *
+ * Deliveries to one user are group-committed: those that arrive while a
+ * batch is being written form the next batch, which takes the delivery lock
+ * once, repairs a torn tail, appends all its records and syncs once.
+ * Files are created with mode 0600 and user directories with 0700.
+ */
+export class FileMailStore implements MailStore {
+  readonly #root: string;
+  readonly #commit = new GroupCommit<Uint8Array[]>((user, records) => this.#append(user, records));
+  /** User directories known to exist. */
+  readonly #dirs = new Set<string>();
+  readonly #stats: FileMailStoreStats = { deliveries: 0, batches: 0 };
+
+  /** @param options Where the mailboxes live. */
+  constructor(options: FileMailStoreOptions) {
+    this.#root = options.root;
+  }
+
+  /** A snapshot of the batching counters since construction. */
+  get stats(): FileMailStoreStats {
+    return { ...this.#stats };
+  }
+
+  /**
+   * Appends the record to each user's mailbox, durably, in one batch per
+   * user with whatever else is waiting.
+   *
+   * @throws {TypeError} (as a rejection) When there are no users or a name
+   *   cannot be a directory name.
+   */
+  async deliver(delivery: Delivery): Promise<void> {
+    const users = [...new Set(delivery.users)];
+    if (users.length === 0) throw new TypeError("Cannot deliver: no users");
+    for (const user of users) this.#dirOf(user);
+    this.#stats.deliveries += users.length;
+    await Promise.all(users.map(async (user) => {
+      try {
+        await this.#commit.submit(user, delivery.record);
+      } catch (error) {
+        throw new Error(`Cannot deliver to ${user}: ${describe(error)}`, {
+          cause: error,
+        });
+      }
+    }));
+  }
+
+  /** Lists the complete records, reading the file in bounded chunks. */
+  async list(user: string): Promise<MailRecord[]> {
+    const path = join(this.#dirOf(user), MAILBOX);
+    const file = await openIfExists(path, { read: true });
+    if (file === null) return [];
+    try {
+      return await listRecords(file);
+    } finally {
+      file.close();
+    }
+  }
+
+  /**
+   * Streams the record's stored bytes in chunks of 64 KiB, opening the file
+   * at the first read and closing it at the end or on cancel.
+   *
+   * Precondition: `record` comes from `list` on the current file, which
+   * holds while the caller has the session lock (only its holder rewrites).
+   * The stream errors if the file has become too short.
+   */
+  read(user: string, record: MailRecord): ReadableStream<Uint8Array> {
+    const path = join(this.#dirOf(user), MAILBOX);
+    return ReadableStream.from(
+      streamRange(path, record.offset, record.storedLength),
+    );
+  }
+
+  /**
+   * Rewrites the mailbox without the given records under the delivery lock:
+   * copies the rest (later appends included) to `mymailbox.tmp`, syncs it,
+   * renames it over `mymailbox` and syncs the directory. Does nothing when
+   * no listed id is in `remove`.
+   */
+  async remove(user: string, remove: ReadonlySet<string>): Promise<void> {
+    if (remove.size === 0) return;
+    const dir = await this.#userDir(user);
+    await withLock(join(dir, DELIVERY_LOCK), async () => {
+      const file = await openIfExists(join(dir, MAILBOX), { read: true });
+      if (file === null) return;
+      try {
+        const records = await listRecords(file);
+        const kept = records.filter((record) => !remove.has(record.id));
+        if (kept.length === records.length) return;
+        await replaceMailbox(file, kept, {
+          path: join(dir, MAILBOX),
+          tmpPath: join(dir, REPLACEMENT),
+        });
+      } finally {
+        file.close();
+      }
+      await syncDir(dir);
+    });
+  }
+
+  /** Tries the session lock, `flock` on `mymailbox.pop.lock`, once. */
+  async lockSession(user: string): Promise<SessionLock | null> {
+    const dir = await this.#userDir(user);
+    const file = await Deno.open(join(dir, SESSION_LOCK), {
+      read: true,
+      write: true,
+      create: true,
+      mode: 0o600,
+    });
+    let locked = false;
+    try {
+      locked = await file.tryLock(true);
+    } finally {
+      if (!locked) file.close();
+    }
+    if (!locked) return null;
+    let held = true;
+    return {
+      release: async () => {
+        if (!held) return;
+        held = false;
+        try {
+          await file.unlock();
+        } finally {
+          file.close();
+        }
+      },
+    };
+  }
+
+  /** Appends one batch of records to the user's mailbox and syncs it. */
+  async #append(user: string, records: Uint8Array[][]): Promise<void> {
+    this.#stats.batches++;
+    const dir = await this.#userDir(user);
+    await withLock(join(dir, DELIVERY_LOCK), async () => {
+      const { file, created } = await openMailbox(join(dir, MAILBOX));
+      try {
+        await appendRecords(file, records.flat());
+      } finally {
+        file.close();
+      }
+      if (created) await syncDir(dir);
+    });
+  }
+
+  /** The user's directory, created (and made durable) when missing. */
+  async #userDir(user: string): Promise<string> {
+    const dir = this.#dirOf(user);
+    if (this.#dirs.has(dir)) return dir;
+    try {
+      await Deno.mkdir(dir, { mode: 0o700 });
+      await syncDir(this.#root);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    }
+    this.#dirs.add(dir);
+    return dir;
+  }
+
+  /**
+   * The user's directory path.
+   *
+   * @throws {TypeError} When the name could escape the root or is empty.
+   */
+  #dirOf(user: string): string {
+    if (user === "" || user === "." || user === ".." || /[/\\\0]/.test(user)) {
+      throw new TypeError(
+        `Cannot use user name as a directory: ${JSON.stringify(user)}`,
+      );
+    }
+    return join(this.#root, user);
+  }
+}
+
+/** Yields a byte range of the file at `path`, holding it open meanwhile. */
+async function* streamRange(
+  path: string,
+  offset: number,
+  length: number,
+): AsyncGenerator<Uint8Array> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    yield* readRange(file, offset, length);
+  } finally {
+    file.close();
+  }
+}
+
+/** The message of an error, for wrapping it in a clearer one. */
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

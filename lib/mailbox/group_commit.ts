@@ -1,0 +1,63 @@
+/**
+ * Group commit: items submitted for one key while a flush for that key is
+ * running wait and are flushed together by the next one, so many writers
+ * share one lock and one sync instead of queueing behind one each.
+ *
+ * @module
+ */
+
+/** One submitted item and the promise its submitter waits on. */
+interface Waiter<T> {
+  item: T;
+  resolve: () => void;
+  reject: (reason: unknown) => void;
+}
+
+/** Writes one batch of items for one key; rejects when none of it counts. */
+export type FlushBatch<T> = (key: string, items: T[]) => Promise<void>;
+
+/** Batches submissions per key and runs at most one flush per key at a time. */
+export class GroupCommit<T> {
+  readonly #flush: FlushBatch<T>;
+  /** The waiting items of each key that has a flush running. */
+  readonly #pending = new Map<string, Waiter<T>[]>();
+
+  /** @param flush Writes a batch; it is never called twice at once per key. */
+  constructor(flush: FlushBatch<T>) {
+    this.#flush = flush;
+  }
+
+  /**
+   * Adds `item` to the next batch of `key`.
+   *
+   * @returns A promise that resolves when the batch holding the item has
+   *   been flushed, and rejects with the flush's error when that failed.
+   */
+  submit(key: string, item: T): Promise<void> {
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    const pending = this.#pending.get(key);
+    if (pending) {
+      pending.push({ item, resolve, reject });
+    } else {
+      this.#pending.set(key, [{ item, resolve, reject }]);
+      void this.#run(key);
+    }
+    return promise;
+  }
+
+  /** Flushes batches of `key` until no item is waiting. */
+  async #run(key: string): Promise<void> {
+    for (;;) {
+      const batch = this.#pending.get(key) ?? [];
+      if (batch.length === 0) break;
+      this.#pending.set(key, []);
+      try {
+        await this.#flush(key, batch.map((waiter) => waiter.item));
+        for (const waiter of batch) waiter.resolve();
+      } catch (error) {
+        for (const waiter of batch) waiter.reject(error);
+      }
+    }
+    this.#pending.delete(key);
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * Building and parsing one mailbox record: a message in SMTP wire form
+ * (CRLF lines, dot-stuffed) with our `Received:` trace line, ended by a line
+ * holding a single "." (see `../shared/DESIGN.md`, "The mailbox file").
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The header fields whose presence, in this order, puts the trace after Subject. */
+const LEADING_FIELDS = ["from", "to", "subject"];
+
+/** The fields `parseRecordHeader` reports. */
+const WANTED_FIELDS = new Set(["from", "to", "subject", "received"]);
+
+/**
+ * A POP3 unique-id: 1 to 70 printable characters (RFC 1939 §7, UIDL); ";"
+ * is excluded because it ends the id in a trace line.
+ */
+const TRACE_ID = /\sid\s+([\x21-\x3a\x3c-\x7e]{1,70})\s*$/i;
+
+/** The header fields of one record, as `parseRecordHeader` reads them. */
+export interface RecordHeader {
+  /** The first `From:` value, unfolded and trimmed, or "". */
+  from: string;
+  /** The first `To:` value, unfolded and trimmed, or "". */
+  to: string;
+  /** The first `Subject:` value, unfolded and trimmed, or "". */
+  subject: string;
+  /** The id from the first `Received:` field, or undefined when it has none. */
+  id: string | undefined;
+  /** The date-time of the first `Received:` field, or `new Date(0)`. */
+  received: Date;
+}
+
+/**
+ * Builds the stored record of a message: the message's lines with the trace
+ * line inserted, then the ".\r\n" terminator.
+ *
+ * The trace goes right after the `Subject:` field (and its continuation
+ * lines) when the header block begins with `From:`, `To:`, `Subject:` in
+ * that order, which gives the assignment's layout; otherwise it becomes the
+ * first line, where RFC 5321 §4.4 puts trace fields.
+ *
+ * @param stuffedLines The message's lines in wire form: dot-stuffed, each
+ *   ending with CRLF, without the end-of-data line. They are not copied.
+ * @param traceLine The trace header field without its CRLF.
+ * @returns The record's chunks, in order.
+ * @throws {TypeError} When `traceLine` contains CR or LF.
+ */
+export function buildRecord(
+  stuffedLines: Uint8Array[],
+  traceLine: string,
+): Uint8Array[] {
+  if (/[\r\n]/.test(traceLine)) {
+    throw new TypeError(
+      `Cannot build record: trace line contains CR or LF: ${JSON.stringify(traceLine)}`,
+    );
+  }
+  const at = traceIndex(stuffedLines);
+  const record = stuffedLines.slice(0, at);
+  record.push(encoder.encode(`${traceLine}\r\n`));
+  for (let i = at; i < stuffedLines.length; i++) record.push(stuffedLines[i]);
+  record.push(Uint8Array.of(0x2e, 0x0d, 0x0a));
+  return record;
+}
+
+/** Index of the line before which the trace line goes. */
+function traceIndex(lines: Uint8Array[]): number {
+  let i = 0;
+  for (const name of LEADING_FIELDS) {
+    if (i >= lines.length || !startsField(lines[i], name)) return 0;
+    i++;
+    while (i < lines.length && (lines[i][0] === 0x20 || lines[i][0] === 0x09)) {
+      i++;
+    }
+  }
+  return i;
+}
+
+/** Whether `line` starts the header field `name` (lower case), as in "Name:". */
+function startsField(line: Uint8Array, name: string): boolean {
+  if (line.length <= name.length || line[name.length] !== 0x3a) return false;
+  for (let k = 0; k < name.length; k++) {
+    // Setting bit 0x20 lower-cases ASCII letters; `name` holds only letters.
+    if ((line[k] | 0x20) !== name.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+/**
+ * Reads From, To, Subject and our trace line from a record's header block.
+ *
+ * Values are unfolded (RFC 5322 §2.2.3), trimmed and decoded as UTF-8 with
+ * U+FFFD for bad bytes; encoded words (RFC 2047) are left as they are. The
+ * first `Received:` field is ours (`buildRecord` puts it before any other):
+ * its id is the token after " id " ending at the last ";", and its time is
+ * the RFC 5322 date-time after that ";".
+ *
+ * @param header The record's header block in stored form, up to the empty
+ *   line; anything after the first empty line is ignored.
+ */
+export function parseRecordHeader(header: Uint8Array): RecordHeader {
+  const fields = firstFields(decoder.decode(header));
+  const trace = fields.get("received") ?? "";
+  const semicolon = trace.lastIndexOf(";");
+  const id = semicolon < 0 ? undefined : TRACE_ID.exec(trace.slice(0, semicolon))?.[1];
+  const time = semicolon < 0 ? NaN : Date.parse(trace.slice(semicolon + 1));
+  return {
+    from: fields.get("from") ?? "",
+    to: fields.get("to") ?? "",
+    subject: fields.get("subject") ?? "",
+    id,
+    received: new Date(Number.isNaN(time) ? 0 : time),
+  };
+}
+
+/** The first value of each wanted field, keyed by lower-case name. */
+function firstFields(text: string): Map<string, string> {
+  const found = new Map<string, string>();
+  let name = "";
+  let value = "";
+  const keep = () => {
+    if (WANTED_FIELDS.has(name) && !found.has(name)) {
+      found.set(name, value.trim());
+    }
+  };
+  for (const raw of text.split("\r\n")) {
+    if (raw === "") break;
+    if (raw[0] === " " || raw[0] === "\t") {
+      value += raw;
+      continue;
+    }
+    keep();
+    const line = raw[0] === "." ? raw.slice(1) : raw;
+    const colon = line.indexOf(":");
+    name = colon < 0 ? "" : line.slice(0, colon).trimEnd().toLowerCase();
+    value = colon < 0 ? "" : line.slice(colon + 1);
+  }
+  keep();
+  return found;
+}
+
+/**
+ * The id of a record without a usable trace line (a hand-edited mailbox):
+ * the first 32 hex digits of the SHA-256 of its stored bytes, so it stays
+ * the same across sessions.
+ *
+ * @param record The record's stored bytes, terminator included, in order.
+ */
+export async function fallbackId(
+  record: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of record) hash.update(chunk);
+  return hash.digest("hex").slice(0, 32);
+}

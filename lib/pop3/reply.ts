@@ -1,0 +1,26 @@
+/**
+ * POP3 replies (RFC 1939 §3): the one place where reply lines are built.
+ *
+ * @module
+ */
+
+/** A positive reply line: "+OK text" ("+OK" alone for empty text). */
+export function ok(text: string): string {
+  return text === "" ? "+OK" : `+OK ${text}`;
+}
+
+/**
+ * A negative reply line. Put a response code (RFC 2449 §8) at the start of
+ * `text` where one applies: "[AUTH] ...", "[IN-USE] ...", "[SYS/TEMP] ...".
+ */
+export function err(text: string): string {
+  return `-ERR ${text}`;
+}
+
+/**
+ * A multi-line reply: the status line, the lines dot-stuffed, then the
+ * terminating "." line (RFC 1939 §3).
+ */
+export function multiline(status: string, lines: string[]): string[] {
+  return [status, ...lines.map((l) => l.startsWith(".") ? `.${l}` : l), "."];
+}

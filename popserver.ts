@@ -1,0 +1,17 @@
+/**
+ * popserver: the POP3 server of the lab assignment. Lets each user of
+ * userlogincred.txt read and delete the mail in ROOT/<User>/mymailbox.
+ *
+ * Usage: deno task pop3 <pop3_port> [--root DIR] [--host ADDR]
+ *
+ * @module
+ */
+
+import { runMain, serveUntilSignal } from "./lib/cli.ts";
+import { parsePop3Args, POP3_USAGE } from "./lib/pop3/config.ts";
+import { startPop3Server } from "./lib/pop3/server.ts";
+
+await runMain(POP3_USAGE, async () => {
+  const config = parsePop3Args(Deno.args);
+  serveUntilSignal("popserver", await startPop3Server(config), config.root);
+});
