@@ -38,48 +38,72 @@ export interface RecordHeader {
 }
 
 /**
- * Builds the stored record of a message: the message's lines with the trace
- * line inserted, then the ".\r\n" terminator.
+ * Builds the stored record of a message: the message with the trace line
+ * inserted, then the ".\r\n" terminator.
  *
  * The trace goes right after the `Subject:` field (and its continuation
  * lines) when the header block begins with `From:`, `To:`, `Subject:` in
  * that order, which gives the assignment's layout; otherwise it becomes the
  * first line, where RFC 5321 §4.4 puts trace fields.
  *
- * @param stuffedLines The message's lines in wire form: dot-stuffed, each
- *   ending with CRLF, without the end-of-data line. They are not copied.
+ * @param chunks The message in wire form: dot-stuffed, CRLF line ends,
+ *   without the end-of-data line; each chunk holds whole lines. They are
+ *   not copied.
  * @param traceLine The trace header field without its CRLF.
  * @returns The record's chunks, in order.
  * @throws {TypeError} When `traceLine` contains CR or LF.
  */
-export function buildRecord(
-  stuffedLines: Uint8Array[],
-  traceLine: string,
-): Uint8Array[] {
+export function buildRecord(chunks: Uint8Array[], traceLine: string): Uint8Array[] {
   if (/[\r\n]/.test(traceLine)) {
-    throw new TypeError(
-      `Cannot build record: trace line contains CR or LF: ${JSON.stringify(traceLine)}`,
-    );
+    throw new TypeError(`Cannot build record: trace line contains CR or LF: ${JSON.stringify(traceLine)}`);
   }
-  const at = traceIndex(stuffedLines);
-  const record = stuffedLines.slice(0, at);
-  record.push(encoder.encode(`${traceLine}\r\n`));
-  for (let i = at; i < stuffedLines.length; i++) record.push(stuffedLines[i]);
+  const trace = encoder.encode(`${traceLine}\r\n`);
+  const at = tracePosition(chunks);
+  const record = chunks.slice(0, at.chunk);
+  const split = chunks[at.chunk];
+  if (split !== undefined && at.offset > 0) record.push(split.subarray(0, at.offset));
+  record.push(trace);
+  if (split !== undefined) record.push(at.offset > 0 ? split.subarray(at.offset) : split);
+  for (let i = at.chunk + 1; i < chunks.length; i++) record.push(chunks[i]);
   record.push(Uint8Array.of(0x2e, 0x0d, 0x0a));
-  return record;
+  return record.filter((c) => c.length > 0);
 }
 
-/** Index of the line before which the trace line goes. */
-function traceIndex(lines: Uint8Array[]): number {
-  let i = 0;
-  for (const name of LEADING_FIELDS) {
-    if (i >= lines.length || !startsField(lines[i], name)) return 0;
-    i++;
-    while (i < lines.length && (lines[i][0] === 0x20 || lines[i][0] === 0x09)) {
-      i++;
+/** The whole lines of the chunks, as chunk index and byte range. */
+function* linesOf(chunks: Uint8Array[]): Generator<{ chunk: number; start: number; end: number }> {
+  for (let chunk = 0; chunk < chunks.length; chunk++) {
+    const bytes = chunks[chunk];
+    for (let start = 0; start < bytes.length;) {
+      const lf = bytes.indexOf(0x0a, start);
+      const end = lf < 0 ? bytes.length : lf + 1;
+      yield { chunk, start, end };
+      start = end;
     }
   }
-  return i;
+}
+
+/** Where the trace line goes: after a leading From/To/Subject block, else at the start. */
+function tracePosition(chunks: Uint8Array[]): { chunk: number; offset: number } {
+  let expected = 0;
+  let after = { chunk: 0, offset: 0 };
+  for (const { chunk, start, end } of linesOf(chunks)) {
+    const line = chunks[chunk].subarray(start, end);
+    const continuation = line[0] === 0x20 || line[0] === 0x09;
+    if (continuation && expected > 0) {
+      after = { chunk, offset: end };
+      continue;
+    }
+    if (expected === LEADING_FIELDS.length) break;
+    if (!startsField(line, LEADING_FIELDS[expected])) return { chunk: 0, offset: 0 };
+    expected++;
+    after = { chunk, offset: end };
+  }
+  return expected === LEADING_FIELDS.length ? normalizePosition(chunks, after) : { chunk: 0, offset: 0 };
+}
+
+/** Turns an offset at the end of a chunk into the start of the next one. */
+function normalizePosition(chunks: Uint8Array[], at: { chunk: number; offset: number }) {
+  return at.offset === chunks[at.chunk].length ? { chunk: at.chunk + 1, offset: 0 } : at;
 }
 
 /** Whether `line` starts the header field `name` (lower case), as in "Name:". */

@@ -22,6 +22,9 @@ export interface LineConnOptions {
 /** Input is paused once this much is buffered and not yet read as lines. */
 const HIGH_WATER = 256 * 1024;
 
+/** How often idle connections are looked for; a timeout fires up to this late. */
+const SWEEP_MS = 250;
+
 const encoder = new TextEncoder();
 
 /**
@@ -35,14 +38,39 @@ export class LineConn {
   #out: Uint8Array[] = [];
   #ended = false;
   #closed = false;
-  #wake: (() => void) | undefined;
+  #wake: ((woke: boolean) => void) | undefined;
   #options: LineConnOptions;
+  /** When the current wait for input began or input last arrived. */
+  #idleSince = 0;
+
+  // One timer checks every connection's idle time, rather than a timer per read.
+  static #watched = new Set<LineConn>();
+  static #sweeper: ReturnType<typeof setInterval> | undefined;
+
+  static #sweep(): void {
+    const now = Date.now();
+    for (const conn of LineConn.#watched) {
+      if (conn.#wake && now - conn.#idleSince >= conn.#options.idleTimeoutMs) conn.#wake(false);
+    }
+  }
+
+  #watch(on: boolean): void {
+    if (on) {
+      LineConn.#watched.add(this);
+      LineConn.#sweeper ??= setInterval(LineConn.#sweep, SWEEP_MS);
+    } else if (LineConn.#watched.delete(this) && LineConn.#watched.size === 0) {
+      clearInterval(LineConn.#sweeper);
+      LineConn.#sweeper = undefined;
+    }
+  }
 
   /** Wraps a connected socket; the caller must not read from it any more. */
   constructor(socket: Duplex, options: LineConnOptions) {
     this.#socket = socket;
     this.#options = options;
+    this.#watch(true);
     socket.on("data", (chunk: Uint8Array) => {
+      this.#idleSince = Date.now();
       this.#splitter.push(chunk);
       if (this.#splitter.buffered > HIGH_WATER) socket.pause();
       this.#wakeReader();
@@ -59,10 +87,23 @@ export class LineConn {
    *
    * @param limit the longest line accepted, in octets including CRLF
    */
-  async readLine(limit: number): Promise<Line | ReadEnd> {
+  readLine(limit: number): Promise<Line | ReadEnd> {
+    return this.#read(() => this.#splitter.next(limit));
+  }
+
+  /**
+   * Returns whatever input is buffered, waiting for some if there is none
+   * (after flushing output), or why none will come. Give back what is not
+   * used with `unread`.
+   */
+  readChunk(): Promise<Uint8Array | ReadEnd> {
+    return this.#read(() => this.#splitter.buffered > 0 ? this.#splitter.take() : undefined);
+  }
+
+  async #read<T>(take: () => T | undefined): Promise<T | ReadEnd> {
     for (;;) {
-      const line = this.#splitter.next(limit);
-      if (line !== undefined) return line;
+      const got = take();
+      if (got !== undefined) return got;
       if (this.#options.signal?.aborted) return "aborted";
       if (this.#ended) return "eof";
       await this.flush();
@@ -72,26 +113,29 @@ export class LineConn {
     }
   }
 
+  /** Returns the unused tail of a `readChunk` result to the front of the input. */
+  unread(bytes: Uint8Array): void {
+    if (bytes.length > 0) this.#splitter.unshift(bytes);
+  }
+
+  /** Resolves true when input (or its end) arrives, false when the idle timeout passes first. */
   #waitForInput(): Promise<boolean> {
+    this.#idleSince = Date.now();
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      this.#wake = (woke) => {
         this.#wake = undefined;
-        resolve(false);
-      }, this.#options.idleTimeoutMs);
-      this.#wake = () => {
-        clearTimeout(timer);
-        this.#wake = undefined;
-        resolve(true);
+        resolve(woke);
       };
     });
   }
 
   #wakeReader(): void {
-    this.#wake?.();
+    this.#wake?.(true);
   }
 
   #finish(): void {
     this.#ended = true;
+    this.#watch(false);
     this.#wakeReader();
   }
 
@@ -127,6 +171,7 @@ export class LineConn {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#watch(false);
     await this.flush().catch(() => {});
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 1000);

@@ -47,6 +47,21 @@ export class LineSplitter {
     this.#buf = joined;
   }
 
+  /** Takes everything buffered, as raw bytes (for SMTP DATA). */
+  take(): Uint8Array {
+    const all = this.#buf;
+    this.#buf = EMPTY;
+    this.#discarding = false;
+    return all;
+  }
+
+  /** Puts bytes back in front of the buffer: the part of a `take` that was not used. */
+  unshift(bytes: Uint8Array): void {
+    const rest = this.#buf;
+    this.#buf = bytes;
+    if (rest.length > 0) this.push(rest);
+  }
+
   /**
    * Takes the next complete line, or `undefined` when more input is needed.
    *

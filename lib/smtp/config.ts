@@ -6,7 +6,6 @@
 
 import { parseFlags, parsePort, positiveFlag } from "../cli.ts";
 import type { SmtpLimits } from "./session.ts";
-import type { SmtpLineLimits } from "./driver.ts";
 
 /** One-line usage of `smtpmail.ts`. */
 export const SMTP_USAGE = "smtpmail.ts <my_port> [--root DIR] [--host ADDR] [--domain NAME]... " +
@@ -27,8 +26,8 @@ export interface SmtpConfig {
   postmaster?: string;
   /** Per-session limits. */
   limits: SmtpLimits;
-  /** Line limits. */
-  lines: SmtpLineLimits;
+  /** Longest command line, CRLF included. */
+  commandLine: number;
   /** Connections served at once. */
   maxConnections: number;
   /** Seconds without input before a session is closed (RFC 5321 §4.5.3.2.7: 5 minutes). */
@@ -65,8 +64,9 @@ export function parseSmtpArgs(args: string[]): SmtpConfig {
       maxMessageSize: positive("max-message-size"),
       maxRecipients: positive("max-recipients"),
       maxErrors: positive("max-errors"),
+      maxLine: positive("text-line-limit"),
     },
-    lines: { commandLine: positive("command-line-limit"), textLine: positive("text-line-limit") },
+    commandLine: positive("command-line-limit"),
     maxConnections: positive("max-connections"),
     idleTimeoutSeconds: positive("idle-timeout"),
   };

@@ -1,109 +1,202 @@
 /**
  * Decoding of the SMTP DATA stream (RFC 5321 §4.1.1.4, §4.5.2): finds the
- * end of the message and keeps its lines in wire (dot-stuffed) form.
+ * end of the message and keeps it in wire (dot-stuffed) form. It works on
+ * raw received chunks, line by line but without an object per line, since
+ * this is the hot path of every delivery.
  *
  * @module
  */
-
-import type { Line } from "../net/line_splitter.ts";
 
 /** Why a received message cannot be accepted. */
 export type DataProblem = "size" | "line";
 
 /** A complete message as the decoder collected it. */
 export interface DecodedMessage {
-  /** The lines in wire form: dot-stuffed, each ending in CRLF. Empty after a problem. */
-  lines: Uint8Array[];
+  /**
+   * The message in wire form: dot-stuffed, CRLF line ends, without the end
+   * marker. Each chunk holds whole lines. Empty after a problem.
+   */
+  chunks: Uint8Array[];
   /** Octets of the unstuffed message with CRLF line ends. */
   size: number;
   /** Set when the message broke a limit; nothing must be stored then. */
   problem?: DataProblem;
 }
 
+const LF = 0x0a;
 const CR = 0x0d;
 const DOT = 0x2e;
-const CRLF = new Uint8Array([CR, 0x0a]);
-const DOUBLE_DOT = new Uint8Array([DOT, DOT, CR, 0x0a]);
+const DOUBLE_DOT = new Uint8Array([DOT, DOT, CR, LF]);
 
 /**
- * Collects DATA lines until the end marker. The message ends at
- * CRLF "." CRLF and nowhere else: a "." line that ends in a bare LF, or
- * follows a line that did, is content (the 2023 SMTP smuggling attacks).
- * Bare CR and bare LF inside the message become CRLF, so what is stored
- * always has CRLF line ends and cannot be split by a later reader.
+ * Collects DATA until the end marker. The message ends at CRLF "." CRLF
+ * and nowhere else: a "." line that ends in a bare LF, or follows a line
+ * that did, is content (the 2023 SMTP smuggling attacks). Bare CR and bare
+ * LF inside the message become CRLF, so what is stored always has CRLF line
+ * ends and cannot be split by a later reader.
  */
 export class DataDecoder {
-  #lines: Uint8Array[] = [];
+  #chunks: Uint8Array[] = [];
   #size = 0;
   #problem: DataProblem | undefined;
   #afterCrlf = true;
+  #partial: Uint8Array | undefined;
+  #partialTooLong = false;
+  #partialEndsCr = false;
   #maxSize: number;
+  #maxLine: number;
 
-  /** @param maxSize the largest message accepted, in octets */
-  constructor(maxSize: number) {
-    this.#maxSize = maxSize;
+  /**
+   * @param limits the largest message and the longest line (CRLF included) accepted, in octets
+   */
+  constructor(limits: { maxSize: number; maxLine: number }) {
+    this.#maxSize = limits.maxSize;
+    this.#maxLine = limits.maxLine;
   }
 
-  /** Takes one line; returns true when it was the end marker. */
-  push(line: Line): boolean {
-    const isEnd = line.crlf && this.#afterCrlf && line.bytes.length === 1 && line.bytes[0] === DOT;
-    this.#afterCrlf = line.crlf;
-    if (isEnd) return true;
-    if (line.tooLong) this.#fail("line");
-    if (this.#problem !== undefined) return false;
-    if (line.crlf && line.bytes.indexOf(CR) < 0 && !isLoneDot(line.bytes)) {
-      this.#add(line.raw);
-    } else {
-      for (const piece of splitAtCr(line.bytes)) this.#add(withCrlf(piece));
+  /**
+   * Takes received bytes. Returns how many were used: all of them while the
+   * message goes on, or the count up to and including the end marker, after
+   * which the caller reads commands again from the rest.
+   */
+  push(bytes: Uint8Array): { used: number; done: boolean } {
+    let start = 0;
+    if (this.#partial !== undefined || this.#partialTooLong) {
+      const lf = bytes.indexOf(LF);
+      if (lf < 0) {
+        this.#keepPartial(bytes);
+        return { used: bytes.length, done: false };
+      }
+      const ended = this.#endPartial(bytes.subarray(0, lf + 1));
+      if (ended) return { used: lf + 1, done: true };
+      start = lf + 1;
     }
+    const lastLf = bytes.lastIndexOf(LF);
+    if (lastLf >= start) {
+      const end = this.#lines(bytes, start, lastLf + 1);
+      if (end >= 0) return { used: end, done: true };
+      start = lastLf + 1;
+    }
+    if (start < bytes.length) this.#keepPartial(bytes.subarray(start));
+    return { used: bytes.length, done: false };
+  }
+
+  /** Completes the line begun in an earlier chunk; returns true when it was the end marker. */
+  #endPartial(rest: Uint8Array): boolean {
+    const partial = this.#partial;
+    const tooLong = this.#partialTooLong;
+    this.#partial = undefined;
+    this.#partialTooLong = false;
+    if (!tooLong) {
+      const line = join(partial!, rest);
+      return this.#lines(line, 0, line.length) >= 0;
+    }
+    this.#fail("line");
+    this.#afterCrlf = rest.length > 1 ? rest[rest.length - 2] === CR : this.#partialEndsCr;
     return false;
   }
 
-  /** Stores one wire line (CRLF included) and counts its unstuffed size. */
-  #add(line: Uint8Array): void {
-    this.#size += line[0] === DOT ? line.length - 1 : line.length;
-    if (this.#size > this.#maxSize) this.#fail("size");
-    else this.#lines.push(line);
+  /** The message collected; call after `push` returned done. */
+  result(): DecodedMessage {
+    return this.#problem === undefined
+      ? { chunks: this.#chunks, size: this.#size }
+      : { chunks: [], size: this.#size, problem: this.#problem };
+  }
+
+  /**
+   * Handles the complete lines in `buf[from, to)`, keeping runs of clean
+   * lines as one chunk. Returns the offset just past the end marker, or -1.
+   */
+  #lines(buf: Uint8Array, from: number, to: number): number {
+    let run = from;
+    let start = from;
+    let cr = -1;
+    while (start < to) {
+      const lf = buf.indexOf(LF, start);
+      // Look for the next CR only once the last one found is behind us: each byte is scanned once.
+      if (cr < start) {
+        const next = buf.indexOf(CR, start);
+        cr = next < 0 ? Infinity : next;
+      }
+      const crlf = lf > start && buf[lf - 1] === CR;
+      const length = lf + 1 - start;
+      const loneDot = length === (crlf ? 3 : 2) && buf[start] === DOT;
+      if (crlf && this.#afterCrlf && loneDot) {
+        this.#keep(buf.subarray(run, start));
+        return lf + 1;
+      }
+      if (length > this.#maxLine) {
+        this.#fail("line");
+      } else if (!crlf || cr < lf - 1 || loneDot) {
+        this.#keep(buf.subarray(run, start));
+        for (const piece of normalize(buf.subarray(start, crlf ? lf - 1 : lf))) {
+          this.#size += piece[0] === DOT ? piece.length - 1 : piece.length;
+          this.#keep(piece);
+        }
+        run = lf + 1;
+      } else {
+        this.#size += buf[start] === DOT ? length - 1 : length;
+      }
+      this.#afterCrlf = crlf;
+      start = lf + 1;
+    }
+    this.#keep(buf.subarray(run, to));
+    return -1;
+  }
+
+  /** Adds a chunk of whole wire lines, counted already unless it comes from `normalize`. */
+  #keep(chunk: Uint8Array): void {
+    if (chunk.length === 0 || this.#problem !== undefined) return;
+    if (this.#size > this.#maxSize) return this.#fail("size");
+    this.#chunks.push(chunk);
+  }
+
+  #keepPartial(bytes: Uint8Array): void {
+    this.#partialEndsCr = bytes[bytes.length - 1] === CR;
+    if (this.#partialTooLong) return;
+    const partial = this.#partial === undefined ? bytes.slice() : join(this.#partial, bytes);
+    if (partial.length > this.#maxLine) {
+      this.#partial = undefined;
+      this.#partialTooLong = true;
+    } else {
+      this.#partial = partial;
+    }
   }
 
   #fail(problem: DataProblem): void {
     this.#problem ??= problem;
-    this.#lines = [];
+    this.#chunks = [];
   }
-
-  /** The message collected so far; call after `push` returned true. */
-  result(): DecodedMessage {
-    return this.#problem === undefined
-      ? { lines: this.#lines, size: this.#size }
-      : { lines: [], size: this.#size, problem: this.#problem };
-  }
-}
-
-function isLoneDot(bytes: Uint8Array): boolean {
-  return bytes.length === 1 && bytes[0] === DOT;
 }
 
 /**
- * Returns `bytes` followed by CRLF as one array. A lone "." that is not an
- * end marker (it came with bare line ends) is kept as the text ".", stuffed,
- * so it never reads back as the end of a record.
+ * Turns a line with bare line ends into CRLF lines: it is split at each
+ * bare CR. A lone "." that is not an end marker is kept as the text ".",
+ * stuffed, so it never reads back as the end of a record.
  */
+function normalize(content: Uint8Array): Uint8Array[] {
+  const pieces: Uint8Array[] = [];
+  let start = 0;
+  for (let i = content.indexOf(CR); i >= 0; i = content.indexOf(CR, start)) {
+    pieces.push(withCrlf(content.subarray(start, i)));
+    start = i + 1;
+  }
+  pieces.push(withCrlf(content.subarray(start)));
+  return pieces;
+}
+
 function withCrlf(bytes: Uint8Array): Uint8Array {
-  if (isLoneDot(bytes)) return DOUBLE_DOT;
+  if (bytes.length === 1 && bytes[0] === DOT) return DOUBLE_DOT;
   const out = new Uint8Array(bytes.length + 2);
   out.set(bytes);
-  out.set(CRLF, bytes.length);
+  out[bytes.length] = CR;
+  out[bytes.length + 1] = LF;
   return out;
 }
 
-/** Splits a line at each bare CR (the caller has removed the line end). */
-function splitAtCr(bytes: Uint8Array): Uint8Array[] {
-  const pieces: Uint8Array[] = [];
-  let start = 0;
-  for (let i = bytes.indexOf(CR); i >= 0; i = bytes.indexOf(CR, start)) {
-    pieces.push(bytes.subarray(start, i));
-    start = i + 1;
-  }
-  pieces.push(bytes.subarray(start));
-  return pieces;
+function join(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }

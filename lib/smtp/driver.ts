@@ -10,20 +10,12 @@ import type { LineConn } from "../net/line_conn.ts";
 import { formatReply, Replies } from "./reply.ts";
 import type { MessageLog, SmtpSession, Step } from "./session.ts";
 
-/** Line limits applied while reading (RFC 5321 §4.5.3.1). */
-export interface SmtpLineLimits {
-  /** Longest command line, CRLF included (RFC 5321: 512). */
-  commandLine: number;
-  /** Longest text line in DATA, CRLF included (RFC 5321: 1000). */
-  textLine: number;
-}
-
 /** What the driver needs besides the session and the connection. */
 export interface SmtpDriverOptions {
   /** Where messages go. */
   store: MailStore;
-  /** Line limits. */
-  lines: SmtpLineLimits;
+  /** Longest command line, CRLF included (RFC 5321 §4.5.3.1.4: 512). */
+  commandLine: number;
   /** This server's host name, for 421 replies. */
   host: string;
   /** Receives one log line per message. */
@@ -35,15 +27,21 @@ export async function driveSmtp(conn: LineConn, session: SmtpSession, options: S
   try {
     conn.write(formatReply(session.greeting()));
     for (;;) {
-      const limit = session.state === "data" ? options.lines.textLine : options.lines.commandLine;
-      const line = await conn.readLine(limit);
-      if (line === "eof") break;
-      if (line === "timeout" || line === "aborted") {
-        const r = line === "timeout" ? Replies.idleTimeout(options.host) : Replies.shuttingDown(options.host);
+      const input = session.state === "data" ? await conn.readChunk() : await conn.readLine(options.commandLine);
+      if (input === "eof") break;
+      if (input === "timeout" || input === "aborted") {
+        const r = input === "timeout" ? Replies.idleTimeout(options.host) : Replies.shuttingDown(options.host);
         conn.write(formatReply(r));
         break;
       }
-      let step = session.receive(line);
+      let step: Step;
+      if (input instanceof Uint8Array) {
+        const taken = session.receiveData(input);
+        conn.unread(input.subarray(taken.used));
+        step = taken.step;
+      } else {
+        step = session.receive(input);
+      }
       send(conn, step, options);
       if (step.action) {
         const { delivery, log } = step.action;

@@ -43,7 +43,12 @@ export async function startSmtpServer(config: SmtpConfig): Promise<RunningServer
         postmaster,
         limits: config.limits,
       });
-      return driveSmtp(conn, session, { store, lines: config.lines, host, log: (line) => console.error(line) });
+      return driveSmtp(conn, session, {
+        store,
+        commandLine: config.commandLine,
+        host,
+        log: (line) => console.error(line),
+      });
     },
   });
 }

@@ -25,6 +25,8 @@ export interface SmtpLimits {
   maxRecipients: number;
   /** Error replies after which the session is closed. */
   maxErrors: number;
+  /** Longest text line in a message, CRLF included (RFC 5321 §4.5.3.1.6: 1000). */
+  maxLine: number;
 }
 
 /** Everything a session needs to know about its server and client. */
@@ -105,9 +107,13 @@ export class SmtpSession {
     return plainReply(220, `${this.#options.host} ESMTP smtpmail ready`);
   }
 
-  /** Takes one input line: a command, or a DATA line while in "data". */
+  /**
+   * Takes one command line. Not allowed in "data": use `receiveData`.
+   *
+   * @throws {TypeError} when called in the "data" state
+   */
   receive(line: Line): Step {
-    if (this.state === "data") return this.#dataLine(line);
+    if (this.state === "data") throw new TypeError("Cannot take a command line during DATA");
     if (line.tooLong) return this.#fail(Replies.lineTooLong());
     const parsed = parseCommand(decoder.decode(line.bytes));
     if ("error" in parsed) {
@@ -214,13 +220,22 @@ export class SmtpSession {
 
   /** DATA (RFC 5321 §4.1.1.4): switch to reading the message. */
   #startData(): Step {
-    this.#data = new DataDecoder(this.#options.limits.maxMessageSize);
+    const { maxMessageSize, maxLine } = this.#options.limits;
+    this.#data = new DataDecoder({ maxSize: maxMessageSize, maxLine });
     this.state = "data";
     return { replies: [plainReply(354, "End data with <CR><LF>.<CR><LF>")] };
   }
 
-  #dataLine(line: Line): Step {
-    if (!this.#data!.push(line)) return NOTHING;
+  /**
+   * Takes received bytes in the "data" state. `used` says how many belong
+   * to the message; the rest (pipelined commands) goes to `receive`.
+   */
+  receiveData(bytes: Uint8Array): { used: number; step: Step } {
+    const { used, done } = this.#data!.push(bytes);
+    return { used, step: done ? this.#endData() : NOTHING };
+  }
+
+  #endData(): Step {
     const message = this.#data!.result();
     const log: MessageLog = {
       id: "-",
@@ -237,7 +252,7 @@ export class SmtpSession {
       return { replies: [r], log: { ...log, outcome: "rejected: too big" } };
     }
     if (message.problem === "line") {
-      const r = reply(500, "5.0", "Message has a line longer than 1000 octets");
+      const r = reply(500, "5.0", `Message has a line longer than ${this.#options.limits.maxLine} octets`);
       return { replies: [r], log: { ...log, outcome: "rejected: line too long" } };
     }
     const date = this.#options.now?.() ?? new Date();
@@ -250,7 +265,7 @@ export class SmtpSession {
       id: log.id,
       date,
     });
-    const delivery = { users, record: buildRecord(message.lines, trace) };
+    const delivery = { users, record: buildRecord(message.chunks, trace) };
     return { replies: [], action: { type: "deliver", delivery, log } };
   }
 }

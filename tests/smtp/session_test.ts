@@ -146,7 +146,7 @@ Deno.test("SmtpSession closes after too many errors", () => {
   const bad = { c: "FOO", s: ["500 5.5.1 Command not recognized"] };
   runTranscript([bad, { c: "FOO", s: [bad.s[0], "421 4.7.0 Too many errors, closing connection"], close: true }], {
     ...testOptions(),
-    limits: { maxMessageSize: 1000, maxRecipients: 3, maxErrors: 2 },
+    limits: { maxMessageSize: 1000, maxRecipients: 3, maxErrors: 2, maxLine: 1000 },
   });
 });
 

@@ -42,7 +42,7 @@ export function testOptions(overrides: Partial<SmtpSessionOptions> = {}): SmtpSe
     findUser: (local) => users.get(local.toLowerCase()),
     isLocalDomain: (d) => ["localhost", "mx.test"].includes(d.toLowerCase()),
     postmaster: "Stallings",
-    limits: { maxMessageSize: 1000, maxRecipients: 3, maxErrors: 20 },
+    limits: { maxMessageSize: 1000, maxRecipients: 3, maxErrors: 20, maxLine: 1000 },
     now: () => new Date(Date.UTC(2026, 10, 27, 9, 45, 57)),
     newId: () => "ID1",
     ...overrides,
@@ -68,10 +68,18 @@ export function runTranscript(
     const got: string[] = [];
     let closed = false;
     for (;;) {
-      const limit = session.state === "data" ? 1000 : 512;
-      const line = splitter.next(limit);
-      if (line === undefined) break;
-      let step = session.receive(line);
+      let step;
+      if (session.state === "data") {
+        const raw = splitter.take();
+        if (raw.length === 0) break;
+        const taken = session.receiveData(raw);
+        splitter.unshift(raw.subarray(taken.used));
+        step = taken.step;
+      } else {
+        const line = splitter.next(512);
+        if (line === undefined) break;
+        step = session.receive(line);
+      }
       got.push(...step.replies.map(formatReply));
       if (step.action) {
         deliveries.push(step.action.delivery);
