@@ -125,7 +125,8 @@ export class DataDecoder {
         this.#keep(buf.subarray(run, start));
         return lf + 1;
       }
-      if (length > this.#maxLine) {
+      // RFC 5321 §4.5.3.1.6: the limit does not count a dot added for transparency.
+      if (length - (buf[start] === DOT ? 1 : 0) > this.#maxLine) {
         this.#fail("line");
       } else if (!crlf || cr < lf - 1 || loneDot) {
         this.#keep(buf.subarray(run, start));
@@ -155,7 +156,7 @@ export class DataDecoder {
     this.#partialEndsCr = bytes[bytes.length - 1] === CR;
     if (this.#partialTooLong) return;
     const partial = this.#partial === undefined ? bytes.slice() : join(this.#partial, bytes);
-    if (partial.length > this.#maxLine) {
+    if (partial.length - (partial[0] === DOT ? 1 : 0) > this.#maxLine) {
       this.#partial = undefined;
       this.#partialTooLong = true;
     } else {

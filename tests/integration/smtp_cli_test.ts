@@ -1,0 +1,102 @@
+/**
+ * smtpmail's command line and signals: bad arguments and bad
+ * userlogincred.txt give one line on stderr and exit status 2; SIGTERM
+ * tells an idle client 421 and exits 0.
+ */
+
+import assert from "node:assert/strict";
+import { listTree, makeTempRoot, runToEnd } from "../helpers/server_process.ts";
+import { SmtpClient } from "../helpers/smtp_client.ts";
+import { startSmtp } from "../helpers/smtp_server.ts";
+
+/** A bad start: its arguments (after the script) and what its one stderr line must mention. */
+interface BadStart {
+  name: string;
+  args: (root: string) => string[];
+  mentions: RegExp;
+  credentials?: string | null;
+}
+
+const BAD_STARTS: BadStart[] = [
+  { name: "no port", args: (root) => ["--root", root], mentions: /port/i },
+  { name: "port abc", args: (root) => ["abc", "--root", root], mentions: /abc/ },
+  { name: "port 70000", args: (root) => ["70000", "--root", root], mentions: /70000/ },
+  { name: "unknown flag --nope", args: (root) => ["0", "--root", root, "--nope"], mentions: /nope/ },
+  { name: "two ports", args: (root) => ["0", "1", "--root", root], mentions: /port/i },
+  {
+    name: "--max-message-size x",
+    args: (root) => ["0", "--root", root, "--max-message-size", "x"],
+    mentions: /max-message-size/,
+  },
+  {
+    name: "missing userlogincred.txt",
+    args: (root) => ["0", "--root", root],
+    mentions: /userlogincred\.txt/,
+    credentials: null,
+  },
+  {
+    name: "malformed line 2",
+    args: (root) => ["0", "--root", root],
+    mentions: /userlogincred\.txt.*line 2\b/,
+    credentials: "Stallings network$security\nbob\nAndrew @dministr@tor\n",
+  },
+  {
+    name: "user name with a slash",
+    args: (root) => ["0", "--root", root],
+    mentions: /line 3\b/,
+    credentials: "Stallings network$security\nFourouzan d@t@comm\n../Andrew @dministr@tor\n",
+  },
+  {
+    name: "--postmaster naming no user",
+    args: (root) => ["0", "--root", root, "--postmaster", "nobody"],
+    mentions: /postmaster/,
+  },
+];
+
+Deno.test("smtpmail exits 2 with one line on stderr for bad arguments and a bad userlogincred.txt", async (t) => {
+  for (const bad of BAD_STARTS) {
+    await t.step(bad.name, async () => {
+      const temp = await makeTempRoot(bad.credentials);
+      try {
+        const run = await runToEnd("smtpmail.ts", bad.args(temp.root), temp.dir);
+        assert.equal(run.status.code, 2, `exit status; stderr: ${run.stderr}`);
+        assert.equal(run.stdout, "", "nothing on stdout");
+        const lines = run.stderr.split("\n");
+        assert.equal(lines.pop(), "", "stderr ends with a line end");
+        assert.equal(lines.length, 1, `exactly one line on stderr: ${JSON.stringify(run.stderr)}`);
+        assert.match(lines[0], bad.mentions);
+        // At most the users' (empty) directories may have been made before the error was found.
+        const made = (await listTree(temp.root)).filter((p) => p !== "userlogincred.txt");
+        assert.ok(made.every((p) => ["Stallings/", "Fourouzan/", "Andrew/"].includes(p)), JSON.stringify(made));
+      } finally {
+        await temp.remove();
+      }
+    });
+  }
+});
+
+Deno.test("smtpmail answers an idle session 421 on SIGTERM and exits 0", async () => {
+  const server = await startSmtp();
+  try {
+    const client = await SmtpClient.open(server.port);
+    try {
+      await client.command("MAIL FROM:<stallings@localhost>", 250);
+      server.process.kill("SIGTERM");
+      const r = await client.reply(5000);
+      assert.match(r.last, /^421 4\.3\.2 /);
+      assert.equal(await client.conn.readToEnd(5000), "", "connection closed after the 421");
+    } finally {
+      await client.close();
+    }
+    const status = await server.stop();
+    assert.equal(status.code, 0, server.stderrText());
+    assert.equal(status.signal, null);
+    // No new connections are accepted once it is gone.
+    const late = await Deno.connect({ hostname: "127.0.0.1", port: server.port }).catch((error: Error) => error);
+    if (!(late instanceof Error)) late.close();
+    assert.ok(late instanceof Deno.errors.ConnectionRefused, `connect after exit: ${late}`);
+  } finally {
+    await server.stop();
+    await server.temp.remove();
+  }
+});

@@ -1,0 +1,163 @@
+/**
+ * smtpmail and line limits (RFC 5321 §4.5.3.1): over-long command and text
+ * lines are refused without ending the session, and an endless line cannot
+ * grow the server's memory.
+ */
+
+import assert from "node:assert/strict";
+import { assertBytesEqual, encode } from "../helpers/bytes.ts";
+import { delivered, readMailbox, readRecords } from "../helpers/mailbox_file.ts";
+import { procMemory } from "../helpers/server_process.ts";
+import { SmtpClient, stuff } from "../helpers/smtp_client.ts";
+import { withSmtp } from "../helpers/smtp_server.ts";
+
+const MiB = 1024 * 1024;
+
+Deno.test("smtpmail refuses a 600-byte command line with 500 5.5.0 and stays usable", async () => {
+  await withSmtp([], async (server) => {
+    const client = await SmtpClient.open(server.port);
+    try {
+      assert.equal((await client.command(`NOOP ${"x".repeat(595)}`)).last, "500 5.5.0 Line too long");
+      assert.equal((await client.command("NOOP")).last, "250 2.0.0 OK");
+      // 512 octets with CRLF is the limit (RFC 5321 §4.5.3.1.4); one more is too long.
+      assert.equal((await client.command(`NOOP ${"x".repeat(505)}`)).last, "250 2.0.0 OK");
+      assert.equal((await client.command(`NOOP ${"x".repeat(506)}`)).last, "500 5.5.0 Line too long");
+      // An over-long RCPT inside a transaction does not end the transaction.
+      await client.command("MAIL FROM:<stallings@localhost>", 250);
+      await client.command(`RCPT TO:<${"a".repeat(600)}@localhost>`, 500);
+      await client.command("RCPT TO:<andrew@localhost>", 250);
+      await client.command("DATA", 354);
+      await client.write(stuff("Subject: after long lines\r\n\r\nok\r\n"));
+      await client.expect(250);
+      await client.quit();
+      assert.equal((await readRecords(server.root, "Andrew")).records.length, 1);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+Deno.test("smtpmail refuses a message with an over-long text line after the final dot", async () => {
+  await withSmtp([], async (server) => {
+    const client = await SmtpClient.open(server.port);
+    try {
+      await client.command("MAIL FROM:<stallings@localhost>", 250);
+      await client.command("RCPT TO:<andrew@localhost>", 250);
+      await client.command("DATA", 354);
+      // The server must keep reading to the final dot: no reply before it.
+      await client.write(`Subject: long\r\n\r\nshort\r\n${"L".repeat(1200)}\r\nmore text\r\n.\r\n`);
+      const r = await client.reply();
+      assert.match(r.last, /^5\d\d 5\.\d\.\d+ /, r.last);
+      assert.equal((await client.command("NOOP")).last, "250 2.0.0 OK", "no stray replies, session usable");
+      assert.equal((await readMailbox(server.root, "Andrew")).length, 0, "nothing stored");
+      const fits = `Subject: fits\r\n\r\n${"F".repeat(998)}\r\n`;
+      await client.command("MAIL FROM:<stallings@localhost>", 250);
+      await client.command("RCPT TO:<andrew@localhost>", 250);
+      await client.command("DATA", 354);
+      await client.write(stuff(fits));
+      assert.match((await client.reply()).last, /^250 2\.0\.0 /, "a 1000-octet line fits");
+      await client.quit();
+      const { records } = await readRecords(server.root, "Andrew");
+      assert.equal(records.length, 1);
+      assertBytesEqual(delivered(records[0]).message, encode(fits), "message with a 1000-octet line");
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+Deno.test("smtpmail does not count the stuffed dot against the 1000-octet text line limit", async () => {
+  await withSmtp([], async (server) => {
+    const client = await SmtpClient.open(server.port);
+    try {
+      // RFC 5321 §4.5.3.1.6: 1000 octets with CRLF, "not counting the leading dot duplicated for transparency".
+      const message = `Subject: dot line\r\n\r\n.${"D".repeat(997)}\r\n`;
+      await client.command("MAIL FROM:<stallings@localhost>", 250);
+      await client.command("RCPT TO:<andrew@localhost>", 250);
+      await client.command("DATA", 354);
+      await client.write(stuff(message));
+      const r = await client.reply();
+      assert.match(r.last, /^250 2\.0\.0 /, `a 998-character line starting with "." was refused: ${r.last}`);
+      await client.quit();
+      const { records } = await readRecords(server.root, "Andrew");
+      assert.equal(records.length, 1);
+      assertBytesEqual(delivered(records[0]).message, encode(message), "message with a dot line");
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+Deno.test("smtpmail applies --text-line-limit and names that limit when refusing", async () => {
+  await withSmtp(["--text-line-limit", "100"], async (server) => {
+    const client = await SmtpClient.open(server.port);
+    try {
+      for (const [length, code] of [[98, 250], [99, 500]] as const) {
+        await client.command("MAIL FROM:<stallings@localhost>", 250);
+        await client.command("RCPT TO:<andrew@localhost>", 250);
+        await client.command("DATA", 354);
+        await client.write(stuff(`Subject: limit\r\n\r\n${"t".repeat(length)}\r\n`));
+        const r = await client.expect(code);
+        if (code === 500) assert.match(r.last, /\b100 octets\b/, `the refusal names the configured limit: ${r.last}`);
+      }
+      await client.quit();
+      assert.equal((await readRecords(server.root, "Andrew")).records.length, 1);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+/** Sends `total` octets of "A" with no line end, in 64 KiB writes. */
+async function flood(client: SmtpClient, total: number): Promise<void> {
+  const chunk = encode("A".repeat(64 * 1024));
+  for (let sent = 0; sent < total; sent += chunk.length) await client.write(chunk);
+}
+
+/**
+ * Peak RSS may rise by this much over the idle server. Not lower: node:net
+ * hands the server a fresh buffer per read, and V8 collects such external
+ * memory only once about 64 MiB of it has piled up; a bare node:net server
+ * that discards its input shows the same (and more, as it never pauses).
+ */
+const PEAK_GROWTH_CAP = 160 * MiB;
+/** A server that kept any part of an endless line would grow by 50 MB per flood, not by this. */
+const PLATEAU_SLACK = 32 * MiB;
+
+Deno.test("smtpmail survives 50 MB floods without a line end and its memory stays bounded", async () => {
+  await withSmtp([], async (server) => {
+    const pid = server.process.pid;
+    const client = await SmtpClient.open(server.port);
+    try {
+      await client.command("NOOP", 250);
+      const baseline = await procMemory(pid, "VmRSS");
+      await flood(client, 50_000_000);
+      await client.write("\r\n");
+      assert.equal((await client.reply(30_000)).last, "500 5.5.0 Line too long");
+      assert.equal((await client.command("NOOP")).last, "250 2.0.0 OK");
+      const afterFirst = await procMemory(pid, "VmHWM");
+      // The same inside DATA, where the text line limit applies.
+      await client.command("MAIL FROM:<stallings@localhost>", 250);
+      await client.command("RCPT TO:<andrew@localhost>", 250);
+      await client.command("DATA", 354);
+      await client.write("Subject: flood\r\n\r\n");
+      await flood(client, 50_000_000);
+      await client.write("\r\n.\r\n");
+      assert.match((await client.reply(30_000)).last, /^5\d\d /);
+      // And once more as a command line: memory must have levelled off.
+      await flood(client, 50_000_000);
+      await client.write("\r\n");
+      assert.equal((await client.reply(30_000)).last, "500 5.5.0 Line too long");
+      assert.equal((await client.command("NOOP")).last, "250 2.0.0 OK");
+      const peak = await procMemory(pid, "VmHWM");
+      const mib = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
+      const report = `idle ${mib(baseline)}, peak after 50 MB ${mib(afterFirst)}, after 150 MB ${mib(peak)}`;
+      assert.ok(peak - baseline < PEAK_GROWTH_CAP, report);
+      assert.ok(peak - afterFirst < PLATEAU_SLACK, report);
+      await client.quit();
+      assert.equal((await readMailbox(server.root, "Andrew")).length, 0);
+    } finally {
+      await client.close();
+    }
+  });
+});
