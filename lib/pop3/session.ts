@@ -96,7 +96,10 @@ export class Pop3Session {
   committed(result: { ok: boolean }): Pop3Step {
     const left = this.#messages.length - this.#deleted.size;
     return result.ok
-      ? { replies: [ok(`${this.#host} POP3 server signing off (${left} messages left)`)], close: true }
+      ? {
+        replies: [ok(`${this.#host} POP3 server signing off (${left} message${left === 1 ? "" : "s"} left)`)],
+        close: true,
+      }
       : { replies: [err("[SYS/TEMP] Some deleted messages not removed, try again later")], close: true };
   }
 

@@ -142,7 +142,7 @@ Deno.test("Pop3Session follows RFC 1939 in each state", async (t) => {
       { c: "DELE 3", s: ["+OK Message 3 deleted"] },
       {
         c: "QUIT",
-        s: ["<commit uid1,uid3>", "+OK pop.test POP3 server signing off (1 messages left)"],
+        s: ["<commit uid1,uid3>", "+OK pop.test POP3 server signing off (1 message left)"],
         close: true,
       },
     ],

@@ -1,0 +1,54 @@
+/**
+ * The command line of `mailclient.ts`: up to three positional arguments,
+ * each with its default.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { parsePort, UsageError } from "../cli.ts";
+
+/** One-line usage of `mailclient.ts`. */
+export const CLIENT_USAGE = "mailclient.ts [server_host] [smtp_port] [pop3_port] (defaults: localhost 2525 1100)";
+
+/** Where the client finds its servers. */
+export interface ClientConfig {
+  /** Host name or address of the mail server. */
+  host: string;
+  /** Port of the SMTP server. */
+  smtpPort: number;
+  /** Port of the POP3 server. */
+  pop3Port: number;
+}
+
+/** What `parseClientArgs` found: a configuration, or a request for help. */
+export type ClientArgs = { help: true } | ({ help: false } & ClientConfig);
+
+/**
+ * Parses `mailclient.ts`'s arguments.
+ *
+ * @throws {UsageError} on an unknown flag, more than three arguments, an empty host or a bad port
+ */
+export function parseClientArgs(args: string[]): ClientArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (parsed.values.help) return { help: true };
+  const [host = "localhost", smtp = "2525", pop3 = "1100", ...extra] = parsed.positionals;
+  if (extra.length > 0) throw new UsageError(`Expected at most 3 arguments, got ${parsed.positionals.length}`);
+  if (host === "" || /\s/.test(host)) throw new UsageError(`Cannot parse server_host: "${host}"`);
+  return {
+    help: false,
+    host,
+    smtpPort: parsePort(smtp, "smtp_port", false),
+    pop3Port: parsePort(pop3, "pop3_port", false),
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * A line connection to a server over `Deno.connect`: the only place in the
+ * client that touches sockets. The POP3 and SMTP clients work on the
+ * `LineTransport` interface, so tests can talk to them in memory.
+ *
+ * @module
+ */
+
+/** A failure the user is told about in one line: unreachable server, lost connection, protocol error. */
+export class ClientError extends Error {
+  /** @param message one line saying what went wrong */
+  constructor(message: string) {
+    super(message);
+    this.name = "ClientError";
+  }
+}
+
+/** Lines in, text or bytes out. */
+export interface LineTransport {
+  /** The address of this end, for the SMTP EHLO greeting (RFC 5321 §4.1.3 address literal). */
+  readonly localAddress: string;
+  /**
+   * Reads one line without its CRLF (or bare LF); `null` once the server closed the connection.
+   *
+   * @throws {ClientError} when the server stays silent too long or the connection breaks
+   */
+  readLine(): Promise<Uint8Array | null>;
+  /**
+   * Sends all of `data`, text as UTF-8.
+   *
+   * @throws {ClientError} when the connection is broken
+   */
+  write(data: string | Uint8Array): Promise<void>;
+  /** Closes the connection. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Where a server is, and what to call it in messages. */
+export interface Endpoint {
+  /** Host name or address. */
+  host: string;
+  /** TCP port. */
+  port: number;
+  /** A name for messages, e.g. "POP3 server". */
+  name: string;
+}
+
+/** Opens a connection to an endpoint (tests may pass their own). */
+export type Connector = (endpoint: Endpoint) => Promise<LineTransport>;
+
+/** How long to wait for a connection or for a reply line. */
+const TIMEOUT_MS = 30_000;
+/** The longest line accepted from a server; mail lines are at most 1000 octets (RFC 5322 §2.1.1). */
+const MAX_LINE = 1024 * 1024;
+
+/**
+ * Connects over TCP.
+ *
+ * @throws {ClientError} naming the server when it cannot be reached
+ */
+export const connectTcp: Connector = async (endpoint) => {
+  try {
+    const conn = await Deno.connect({
+      hostname: endpoint.host,
+      port: endpoint.port,
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    return new TcpTransport(conn, endpoint);
+  } catch (error) {
+    throw new ClientError(`Cannot connect to the ${where(endpoint)}: ${reason(error)}`);
+  }
+};
+
+/** A `LineTransport` over a TCP connection. */
+class TcpTransport implements LineTransport {
+  readonly localAddress: string;
+  #conn: Deno.TcpConn;
+  #endpoint: Endpoint;
+  #buffer: Uint8Array<ArrayBuffer> = new Uint8Array(0);
+  #pending: Promise<number | null> | undefined;
+  #chunk = new Uint8Array(64 * 1024);
+  #eof = false;
+  #closed = false;
+
+  constructor(conn: Deno.TcpConn, endpoint: Endpoint) {
+    this.#conn = conn;
+    this.#endpoint = endpoint;
+    const local = conn.localAddr.hostname;
+    this.localAddress = local.includes(":") ? `[IPv6:${local}]` : `[${local}]`;
+  }
+
+  async readLine(): Promise<Uint8Array | null> {
+    for (;;) {
+      const lf = this.#buffer.indexOf(0x0a);
+      if (lf >= 0) {
+        const line = this.#buffer.slice(0, lf > 0 && this.#buffer[lf - 1] === 0x0d ? lf - 1 : lf);
+        this.#buffer = this.#buffer.slice(lf + 1);
+        return line;
+      }
+      if (this.#eof) return null;
+      if (this.#buffer.length > MAX_LINE) throw this.#error("a reply line is too long");
+      await this.#fill();
+    }
+  }
+
+  async #fill(): Promise<void> {
+    this.#pending ??= this.#conn.read(this.#chunk);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<"timeout">((resolve) => timer = setTimeout(() => resolve("timeout"), TIMEOUT_MS));
+    let n: number | null | "timeout";
+    try {
+      n = await Promise.race([this.#pending, timeout]);
+    } catch (error) {
+      this.#pending = undefined;
+      throw this.#error(reason(error));
+    } finally {
+      clearTimeout(timer);
+    }
+    if (n === "timeout") throw this.#error(`no reply within ${TIMEOUT_MS / 1000} seconds`);
+    this.#pending = undefined;
+    if (n === null) this.#eof = true;
+    else this.#buffer = concat(this.#buffer, this.#chunk.subarray(0, n));
+  }
+
+  async write(data: string | Uint8Array): Promise<void> {
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    try {
+      for (let done = 0; done < bytes.length;) done += await this.#conn.write(bytes.subarray(done));
+    } catch (error) {
+      throw this.#error(reason(error));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed after a failed write.
+    }
+    await this.#pending?.catch(() => null);
+    this.#pending = undefined;
+  }
+
+  #error(what: string): ClientError {
+    return new ClientError(`Connection to the ${where(this.#endpoint)} failed: ${what}`);
+  }
+}
+
+function where(endpoint: Endpoint): string {
+  const host = endpoint.host.includes(":") ? `[${endpoint.host}]` : endpoint.host;
+  return `${endpoint.name} at ${host}:${endpoint.port}`;
+}
+
+/** An OS error's message without its "(os error N)" tail. */
+function reason(error: unknown): string {
+  if (error instanceof DOMException && error.name === "TimeoutError") return "no answer (timed out)";
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s*\(os error \d+\)$/, "");
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}

@@ -1,0 +1,202 @@
+/**
+ * Keyboard input for the client: lines, single key presses and passwords.
+ * In a terminal a key press is read in cbreak mode and a password without
+ * echo; when input is piped both come from lines. The terminal is put back
+ * in its normal mode on every way out: return, exception and signal.
+ *
+ * @module
+ */
+
+import type { Input, Output } from "./io.ts";
+
+/** Something bytes are read from, such as `Deno.stdin`. */
+export interface ByteSource {
+  /** Reads into `buffer`; the number of bytes read, or `null` at the end. */
+  read(buffer: Uint8Array): Promise<number | null>;
+}
+
+/** The terminal switch of `Deno.stdin`. */
+export interface RawSwitch {
+  /** Turns raw (here: cbreak) mode on or off. */
+  setRaw(mode: boolean, options?: Deno.SetRawOptions): void;
+}
+
+/** Options for `ConsoleInput`. */
+export interface ConsoleInputOptions {
+  /** Where bytes come from. */
+  source: ByteSource;
+  /** Present only when `source` is a terminal: single keys and hidden passwords then use it. */
+  terminal?: RawSwitch;
+  /** Where prompts go, and the newline after a key press or a password (a terminal does not echo those). */
+  screen: Output;
+}
+
+/** Signals that end the program while the terminal is in cbreak mode, with their numbers. */
+const SIGNALS: ReadonlyArray<readonly [Deno.Signal, number]> = [
+  ["SIGINT", 2],
+  ["SIGTERM", 15],
+  ["SIGHUP", 1],
+  ["SIGQUIT", 3],
+];
+
+const LF = 0x0a;
+const CR = 0x0d;
+const CTRL_D = 0x04;
+const CTRL_U = 0x15;
+const BACKSPACE = 0x08;
+const DELETE = 0x7f;
+
+const decoder = new TextDecoder();
+
+/** Reads the user's input from standard input (or any byte source). */
+export class ConsoleInput implements Input {
+  #source: ByteSource;
+  #terminal: RawSwitch | undefined;
+  #screen: Output;
+  #buffer = new Uint8Array(0);
+  #eof = false;
+
+  /** @param options the byte source, its terminal switch if it is a terminal, and the screen */
+  constructor(options: ConsoleInputOptions) {
+    this.#source = options.source;
+    this.#terminal = options.terminal;
+    this.#screen = options.screen;
+  }
+
+  /** Shows `prompt` and reads one line; a final line without line end counts, then `null`. A trailing CR is dropped. */
+  async readLine(prompt: string): Promise<string | null> {
+    this.#screen.write(prompt);
+    return await this.#nextLine();
+  }
+
+  /**
+   * Shows `prompt` and reads a password: in a terminal without echo
+   * (Backspace and Ctrl-U edit), else one line.
+   */
+  async readSecret(prompt: string): Promise<string | null> {
+    if (this.#terminal === undefined || this.#buffer.includes(LF)) return await this.readLine(prompt);
+    const secret = await this.#inCbreak(prompt, () => this.#readHidden());
+    this.#screen.write("\n");
+    return secret;
+  }
+
+  /**
+   * Shows `prompt` and reads one key: in a terminal a single key press
+   * (Ctrl-D is the end of input), else the first character of a line.
+   */
+  async readKey(prompt: string): Promise<string | null> {
+    if (this.#terminal === undefined || this.#buffer.includes(LF)) {
+      const line = await this.readLine(prompt);
+      return line === null ? null : [...line][0] ?? "";
+    }
+    const key = await this.#inCbreak(prompt, async () => {
+      if (this.#buffer.length === 0) await this.#fill();
+      if (this.#buffer.length === 0) return null;
+      const chunk = this.#take(this.#buffer.length);
+      return chunk[0] === CTRL_D ? null : [...decoder.decode(chunk)][0];
+    });
+    this.#screen.write(key !== null && /^\P{C}$/u.test(key) ? `${key}\n` : "\n");
+    return key;
+  }
+
+  async #nextLine(): Promise<string | null> {
+    for (;;) {
+      const lf = this.#buffer.indexOf(LF);
+      if (lf >= 0) {
+        const line = this.#take(lf + 1);
+        return decoder.decode(line.subarray(0, line.at(-2) === CR ? -2 : -1));
+      }
+      if (this.#eof) return this.#buffer.length === 0 ? null : decoder.decode(this.#take(this.#buffer.length));
+      await this.#fill();
+    }
+  }
+
+  /** Collects a hidden line from cbreak-mode input; bytes after its end stay buffered. */
+  async #readHidden(): Promise<string | null> {
+    let typed: number[] = [];
+    for (;;) {
+      if (this.#buffer.length === 0) await this.#fill();
+      if (this.#buffer.length === 0) return typed.length === 0 ? null : decoder.decode(new Uint8Array(typed));
+      const chunk = this.#take(this.#buffer.length);
+      for (let i = 0; i < chunk.length; i++) {
+        const b = chunk[i];
+        if (b === CR || b === LF || (b === CTRL_D && typed.length > 0)) {
+          this.#buffer = chunk.slice(i + 1);
+          return decoder.decode(new Uint8Array(typed));
+        }
+        if (b === CTRL_D) return null;
+        if (b === CTRL_U) typed = [];
+        else if (b === DELETE || b === BACKSPACE) dropLastCharacter(typed);
+        else if (b >= 0x20) typed.push(b);
+      }
+    }
+  }
+
+  /**
+   * Runs `read` with the terminal in cbreak mode (no echo, no line editing,
+   * signals still delivered), and restores it however `read` ends. A signal
+   * meanwhile restores the terminal and ends the program with 128 + its
+   * number. `prompt` is shown once the mode is on, so nothing typed after
+   * it can be echoed.
+   */
+  async #inCbreak<T>(prompt: string, read: () => Promise<T>): Promise<T> {
+    const terminal = this.#terminal!;
+    const listeners = SIGNALS.map(([signal, number]) => {
+      const listener = () => {
+        terminal.setRaw(false);
+        this.#screen.write("\n");
+        Deno.exit(128 + number);
+      };
+      Deno.addSignalListener(signal, listener);
+      return [signal, listener] as const;
+    });
+    try {
+      terminal.setRaw(true, { cbreak: true });
+      this.#screen.write(prompt);
+      return await read();
+    } finally {
+      terminal.setRaw(false);
+      for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+    }
+  }
+
+  #take(n: number): Uint8Array {
+    const head = this.#buffer.slice(0, n);
+    this.#buffer = this.#buffer.slice(n);
+    return head;
+  }
+
+  async #fill(): Promise<void> {
+    if (this.#eof) return;
+    const chunk = new Uint8Array(4096);
+    const n = await this.#source.read(chunk);
+    if (n === null) {
+      this.#eof = true;
+      return;
+    }
+    const joined = new Uint8Array(this.#buffer.length + n);
+    joined.set(this.#buffer);
+    joined.set(chunk.subarray(0, n), this.#buffer.length);
+    this.#buffer = joined;
+  }
+}
+
+/** Removes the last UTF-8 encoded character from `bytes`. */
+function dropLastCharacter(bytes: number[]): void {
+  while (bytes.length > 0 && (bytes[bytes.length - 1] & 0xc0) === 0x80) bytes.pop();
+  bytes.pop();
+}
+
+const encoder = new TextEncoder();
+
+/** Standard output as an `Output`; a closed pipe is ignored. */
+export const stdoutOutput: Output = {
+  write(text: string): void {
+    const bytes = encoder.encode(text);
+    try {
+      for (let done = 0; done < bytes.length;) done += Deno.stdout.writeSync(bytes.subarray(done));
+    } catch (error) {
+      if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+    }
+  },
+};

@@ -1,0 +1,28 @@
+/**
+ * mailclient: the terminal mail client of the lab assignment. Asks for a
+ * user name and password, then offers 1 Manage Mail (POP3), 2 Send Mail
+ * (SMTP) and 3 Quit.
+ *
+ * Usage: deno task client [server_host] [smtp_port] [pop3_port]
+ *
+ * @module
+ */
+
+import { runMain } from "./lib/cli.ts";
+import { CLIENT_USAGE, parseClientArgs } from "./lib/client/config.ts";
+import { runClient } from "./lib/client/menu.ts";
+import { ConsoleInput, stdoutOutput } from "./lib/client/terminal.ts";
+
+await runMain(CLIENT_USAGE, async () => {
+  const args = parseClientArgs(Deno.args);
+  if (args.help) {
+    console.log(`Usage: ${CLIENT_USAGE}`);
+    return;
+  }
+  const input = new ConsoleInput({
+    source: Deno.stdin,
+    terminal: Deno.stdin.isTerminal() ? Deno.stdin : undefined,
+    screen: stdoutOutput,
+  });
+  Deno.exitCode = await runClient({ input, output: stdoutOutput, servers: args });
+});

@@ -1,0 +1,98 @@
+/**
+ * The POP3 client as transcripts against an in-memory server: login,
+ * LIST, TOP and RETR with dot-stuffing removed, DELE, QUIT, and errors.
+ */
+
+import assert from "node:assert/strict";
+import { ClientError } from "../../lib/client/connection.ts";
+import { Pop3Client, Pop3Error } from "../../lib/client/pop3_client.ts";
+import { FakeTransport } from "../helpers/fake_transport.ts";
+
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+Deno.test("Pop3Client logs in, lists, fetches headers and messages, deletes and quits", async (t) => {
+  const server = new FakeTransport([
+    { s: ["+OK ready"] },
+    { c: "USER Andrew", s: ["+OK Send your password"] },
+    { c: "PASS @dministr@tor", s: ["+OK Andrew's maildrop has 2 messages"] },
+    { c: "LIST", s: ["+OK 2 messages", "1 120", "3 4000", "."] },
+    { c: "TOP 3 0", s: ["+OK", "From: a@b", "Subject: s", "", "."] },
+    { c: "RETR 3", s: ["+OK 40 octets", "From: a@b", "", "..hidden", "...", "..", "body", "."] },
+    { c: "DELE 3", s: ["+OK Message 3 deleted"] },
+    { c: "QUIT", s: ["+OK signing off (1 messages left)"] },
+  ]);
+  const client = await Pop3Client.open(server);
+  await t.step("login", async () => {
+    assert.deepEqual(await client.login("Andrew", "@dministr@tor"), {
+      ok: true,
+      line: "+OK Andrew's maildrop has 2 messages",
+    });
+  });
+  await t.step("LIST keeps the server's numbers", async () => {
+    assert.deepEqual(await client.list(), [{ msg: 1, size: 120 }, { msg: 3, size: 4000 }]);
+  });
+  await t.step("TOP returns the header with CRLF line ends", async () => {
+    assert.equal(text(await client.top(3, 0)), "From: a@b\r\nSubject: s\r\n\r\n");
+  });
+  await t.step("RETR removes dot-stuffing", async () => {
+    assert.equal(text(await client.retrieve(3)), "From: a@b\r\n\r\n.hidden\r\n..\r\n.\r\nbody\r\n");
+  });
+  await t.step("DELE and QUIT return the server's lines", async () => {
+    assert.deepEqual(await client.delete(3), { ok: true, line: "+OK Message 3 deleted" });
+    assert.deepEqual(await client.quit(), { ok: true, line: "+OK signing off (1 messages left)" });
+  });
+  assert.ok(server.finished);
+  assert.ok(server.closed);
+});
+
+Deno.test("Pop3Client.login stops at the first negative reply", async () => {
+  const wrongUser = new FakeTransport([{ s: ["+OK"] }, { c: "USER nobody", s: ["-ERR no such user"] }]);
+  const client = await Pop3Client.open(wrongUser);
+  assert.deepEqual(await client.login("nobody", "x"), { ok: false, line: "-ERR no such user" });
+  assert.ok(wrongUser.finished);
+  const wrongPassword = new FakeTransport([
+    { s: ["+OK"] },
+    { c: "USER Andrew", s: ["+OK"] },
+    { c: "PASS wrong", s: ["-ERR [AUTH] Invalid user name or password"] },
+  ]);
+  const second = await Pop3Client.open(wrongPassword);
+  assert.deepEqual(await second.login("Andrew", "wrong"), {
+    ok: false,
+    line: "-ERR [AUTH] Invalid user name or password",
+  });
+});
+
+Deno.test("Pop3Client.login sends nothing for input holding a line break", async () => {
+  const server = new FakeTransport([{ s: ["+OK"] }]);
+  const client = await Pop3Client.open(server);
+  assert.equal((await client.login("Andrew", "x\r\nDELE 1")).ok, false);
+  assert.ok(server.finished);
+});
+
+Deno.test("Pop3Client reports refusals and broken servers as ClientError", async (t) => {
+  await t.step("negative greeting closes the connection", async () => {
+    const server = new FakeTransport([{ s: ["-ERR [SYS/TEMP] Too many connections"] }]);
+    await assert.rejects(
+      Pop3Client.open(server),
+      (e) => e instanceof ClientError && /Too many connections/.test(e.message),
+    );
+    assert.ok(server.closed);
+  });
+  await t.step("not a POP3 reply", async () => {
+    await assert.rejects(Pop3Client.open(new FakeTransport([{ s: ["220 smtp here"] }])), /bad reply: 220 smtp here/);
+  });
+  await t.step("negative reply to LIST", async () => {
+    const client = await Pop3Client.open(new FakeTransport([{ s: ["+OK"] }, { c: "LIST", s: ["-ERR not now"] }]));
+    await assert.rejects(client.list(), (e) => e instanceof Pop3Error && e.message.endsWith("LIST with: -ERR not now"));
+  });
+  await t.step("connection closed in the middle of RETR", async () => {
+    const client = await Pop3Client.open(new FakeTransport([{ s: ["+OK"] }, { c: "RETR 1", s: ["+OK", "From: a@b"] }]));
+    await assert.rejects(client.retrieve(1), /closed the connection during RETR 1/);
+  });
+  await t.step("a bad LIST line", async () => {
+    const client = await Pop3Client.open(
+      new FakeTransport([{ s: ["+OK"] }, { c: "LIST", s: ["+OK", "one two", "."] }]),
+    );
+    await assert.rejects(client.list(), /bad LIST line: one two/);
+  });
+});
