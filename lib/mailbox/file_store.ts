@@ -13,7 +13,7 @@
 import { join } from "node:path";
 import { openIfExists, readRange, syncDir, withLock } from "./file_io.ts";
 import { GroupCommit } from "./group_commit.ts";
-import { appendRecords, listRecords, openMailbox, replaceMailbox } from "./mailbox_file.ts";
+import { appendRecords, listRecords, openMailbox, replaceMailbox, withdrawRecord } from "./mailbox_file.ts";
 import type { Delivery, MailRecord, MailStore, SessionLock } from "./store.ts";
 
 const MAILBOX = "mymailbox";
@@ -65,6 +65,11 @@ export class FileMailStore implements MailStore {
    * Appends the record to each user's mailbox, durably, in one batch per
    * user with whatever else is waiting.
    *
+   * All or nothing: for several users, each mailbox is first checked to be
+   * writable, and when a copy still fails, the copies already stored are
+   * withdrawn before rejecting, so that the client's retry leaves one copy
+   * each. (Between its sync and its withdrawal, a copy is visible.)
+   *
    * @throws {TypeError} (as a rejection) When there are no users or a name
    *   cannot be a directory name.
    */
@@ -72,16 +77,26 @@ export class FileMailStore implements MailStore {
     const users = [...new Set(delivery.users)];
     if (users.length === 0) throw new TypeError("Cannot deliver: no users");
     for (const user of users) this.#dirOf(user);
+    if (users.length > 1) {
+      await Promise.all(users.map(async (user) => {
+        try {
+          await this.#checkWritable(user);
+        } catch (error) {
+          throw deliveryError(user, error);
+        }
+      }));
+    }
     this.#stats.deliveries += users.length;
-    await Promise.all(users.map(async (user) => {
-      try {
-        await this.#commit.submit(user, delivery.record);
-      } catch (error) {
-        throw new Error(`Cannot deliver to ${user}: ${describe(error)}`, {
-          cause: error,
-        });
-      }
-    }));
+    const results = await Promise.allSettled(users.map((user) => this.#commit.submit(user, delivery.record)));
+    const failures = results.flatMap((result, i): [string, unknown][] =>
+      result.status === "rejected" ? [[users[i], result.reason]] : []
+    );
+    if (failures.length === 0) return;
+    const stored = users.filter((_, i) => results[i].status === "fulfilled");
+    const undone = await Promise.allSettled(stored.map((user) => this.#withdraw(user, delivery.record)));
+    const kept = stored.filter((_, i) => undone[i].status === "rejected");
+    const note = kept.length > 0 ? ` (and cannot withdraw the copies of ${kept.join(", ")})` : "";
+    throw deliveryError(failures[0][0], failures[0][1], note);
   }
 
   /** Lists the complete records, reading the file in bounded chunks. */
@@ -183,6 +198,32 @@ export class FileMailStore implements MailStore {
     });
   }
 
+  /** Rejects when the user's mailbox exists but cannot be opened for writing. */
+  async #checkWritable(user: string): Promise<void> {
+    const dir = await this.#userDir(user);
+    const file = await openIfExists(join(dir, MAILBOX), { write: true });
+    file?.close();
+  }
+
+  /** Takes back a stored copy of `record` from the user's mailbox. */
+  async #withdraw(user: string, record: Uint8Array[]): Promise<void> {
+    const dir = await this.#userDir(user);
+    await withLock(join(dir, DELIVERY_LOCK), async () => {
+      const file = await openIfExists(join(dir, MAILBOX), { read: true, write: true });
+      if (file === null) return;
+      let replaced: boolean;
+      try {
+        replaced = await withdrawRecord(file, record, {
+          path: join(dir, MAILBOX),
+          tmpPath: join(dir, REPLACEMENT),
+        });
+      } finally {
+        file.close();
+      }
+      if (replaced) await syncDir(dir);
+    });
+  }
+
   /** The user's directory, created (and made durable) when missing. */
   async #userDir(user: string): Promise<string> {
     const dir = this.#dirOf(user);
@@ -226,7 +267,8 @@ async function* streamRange(
   }
 }
 
-/** The message of an error, for wrapping it in a clearer one. */
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** The error reported for a delivery to `user` that failed with `cause`. */
+function deliveryError(user: string, cause: unknown, note = ""): Error {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return new Error(`Cannot deliver to ${user}: ${message}${note}`, { cause });
 }

@@ -6,8 +6,11 @@
  */
 
 import { completeLength, copyRange, openIfExists, readRange, scanFile, writeChunks } from "./file_io.ts";
-import { fallbackId } from "./record.ts";
+import { concatBytes, fallbackId, uniqueIds } from "./record.ts";
 import type { MailRecord } from "./store.ts";
+
+/** Where a record lies in the mailbox file. */
+export type Span = Pick<MailRecord, "offset" | "storedLength">;
 
 /** Opens the mailbox for appending, creating it when missing. */
 export async function openMailbox(
@@ -55,7 +58,7 @@ export async function appendRecords(
  */
 export async function replaceMailbox(
   file: Deno.FsFile,
-  kept: MailRecord[],
+  kept: Span[],
   paths: { path: string; tmpPath: string },
 ): Promise<void> {
   const { path, tmpPath } = paths;
@@ -81,7 +84,7 @@ export async function replaceMailbox(
 }
 
 /** Merges records that follow each other into `[offset, length]` runs. */
-function contiguousRuns(records: MailRecord[]): [number, number][] {
+function contiguousRuns(records: Span[]): [number, number][] {
   const runs: [number, number][] = [];
   for (const { offset, storedLength } of records) {
     const last = runs.at(-1);
@@ -93,24 +96,59 @@ function contiguousRuns(records: MailRecord[]): [number, number][] {
 
 /**
  * Lists the complete records of an open mailbox. Records without a trace id
- * get one hashed from their bytes (`fallbackId`).
+ * get one hashed from their bytes (`fallbackId`); repeated ids are made
+ * unique (`uniqueIds`).
  */
 export async function listRecords(file: Deno.FsFile): Promise<MailRecord[]> {
-  const records: MailRecord[] = [];
-  for (const { offset, storedLength, size, header } of await scanFile(file)) {
-    const id = header.id ??
-      await fallbackId(readRange(file, offset, storedLength));
-    const { from, to, subject, received } = header;
-    records.push({
-      offset,
-      storedLength,
-      size,
-      id,
-      from,
-      to,
-      subject,
-      received,
-    });
+  const scanned = await scanFile(file);
+  const ids: string[] = [];
+  for (const { offset, storedLength, header } of scanned) {
+    ids.push(header.id ?? await fallbackId(readRange(file, offset, storedLength)));
   }
-  return records;
+  const unique = uniqueIds(ids);
+  return scanned.map(({ offset, storedLength, size, header }, i) => {
+    const { from, to, subject, received } = header;
+    return { offset, storedLength, size, id: unique[i], from, to, subject, received };
+  });
+}
+
+/**
+ * Takes back a record that was appended but must not count (a delivery
+ * that failed for another user): finds the last record equal to `record`
+ * and truncates the file before it when it is the last one, or else
+ * rewrites the mailbox without it (`replaceMailbox`).
+ *
+ * @returns Whether the mailbox was replaced (the caller syncs the directory).
+ */
+export async function withdrawRecord(
+  file: Deno.FsFile,
+  record: Uint8Array[],
+  paths: { path: string; tmpPath: string },
+): Promise<boolean> {
+  const bytes = concatBytes(record);
+  const spans = await scanFile(file);
+  for (let i = spans.length - 1; i >= 0; i--) {
+    const { offset, storedLength } = spans[i];
+    if (storedLength !== bytes.length || !await rangeEquals(file, offset, bytes)) continue;
+    if (offset + storedLength === (await file.stat()).size) {
+      await file.truncate(offset);
+      await file.syncData();
+      return false;
+    }
+    await replaceMailbox(file, spans.filter((_, j) => j !== i), paths);
+    return true;
+  }
+  return false;
+}
+
+/** Whether the file holds `bytes` at `offset`. */
+async function rangeEquals(file: Deno.FsFile, offset: number, bytes: Uint8Array): Promise<boolean> {
+  let at = 0;
+  for await (const chunk of readRange(file, offset, bytes.length)) {
+    for (let i = 0; i < chunk.length; i++) {
+      if (chunk[i] !== bytes[at + i]) return false;
+    }
+    at += chunk.length;
+  }
+  return true;
 }

@@ -5,12 +5,15 @@
  * @module
  */
 
-import { fallbackId } from "./record.ts";
+import { concatBytes, fallbackId, uniqueIds } from "./record.ts";
 import { scanBytes } from "./scanner.ts";
 import type { Delivery, MailRecord, MailStore, SessionLock } from "./store.ts";
 
 /** Chunk size of `read` streams, as in the file store. */
 const READ_CHUNK = 64 * 1024;
+
+/** The contents of a mailbox never written to. */
+const EMPTY = new Uint8Array();
 
 /**
  * Mailboxes held as byte arrays in the file store's format, so offsets,
@@ -30,7 +33,7 @@ export class MemoryMailStore implements MailStore {
 
   /** The user's whole mailbox as stored, torn tail included. */
   bytes(user: string): Uint8Array {
-    return this.#boxes.get(user) ?? new Uint8Array();
+    return this.#boxes.get(user) ?? EMPTY;
   }
 
   /** The stored bytes of each complete record, in order. */
@@ -41,7 +44,7 @@ export class MemoryMailStore implements MailStore {
 
   /** Appends raw bytes as they are, e.g. to leave a torn last record. */
   appendRaw(user: string, bytes: Uint8Array): void {
-    this.#boxes.set(user, concat([this.bytes(user), bytes]));
+    this.#boxes.set(user, concatBytes([this.bytes(user), bytes]));
   }
 
   /**
@@ -58,12 +61,19 @@ export class MemoryMailStore implements MailStore {
       this.#failDeliveries--;
       throw new Error(`Cannot deliver to ${users.join(", ")}: injected failure`);
     }
-    const record = concat(delivery.record);
+    const record = concatBytes(delivery.record);
     for (const user of users) {
-      const bytes = this.bytes(user);
-      const kept = bytes.subarray(0, scanBytes(bytes).end);
-      this.#boxes.set(user, concat([kept, record]));
+      this.#boxes.set(user, concatBytes([this.#complete(user), record]));
     }
+  }
+
+  /** The user's mailbox without a torn last record. */
+  #complete(user: string): Uint8Array {
+    const bytes = this.bytes(user);
+    // Scanning the last 5 bytes tells whether the file ends with a record.
+    const tail = bytes.subarray(-5);
+    if (scanBytes(tail).end === tail.length) return bytes;
+    return bytes.subarray(0, scanBytes(bytes).end);
   }
 
   /** Lists the complete records of the user's mailbox. */
@@ -76,7 +86,8 @@ export class MemoryMailStore implements MailStore {
         await fallbackId([bytes.subarray(offset, offset + storedLength)]);
       records.push({ offset, storedLength, size, id, from, to, subject, received });
     }
-    return records;
+    const ids = uniqueIds(records.map((record) => record.id));
+    return records.map((record, i) => ({ ...record, id: ids[i] }));
   }
 
   /** Streams the record's bytes as they are now, in chunks of 64 KiB. */
@@ -114,7 +125,7 @@ export class MemoryMailStore implements MailStore {
     const kept = records.filter((record) => !remove.has(record.id));
     if (kept.length === records.length) return;
     const slices = kept.map(({ offset, storedLength }) => bytes.subarray(offset, offset + storedLength));
-    this.#boxes.set(user, concat(slices));
+    this.#boxes.set(user, concatBytes(slices));
   }
 
   /** Takes the user's session lock unless it is held. */
@@ -131,15 +142,4 @@ export class MemoryMailStore implements MailStore {
       },
     };
   }
-}
-
-/** Joins byte arrays into a new one. */
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }

@@ -183,3 +183,32 @@ export async function fallbackId(
   for await (const chunk of record) hash.update(chunk);
   return hash.digest("hex").slice(0, 32);
 }
+
+/**
+ * Makes the ids of one listing unique, as UIDL needs (RFC 1939 §7): an id
+ * seen before in file order gets ".2", ".3", … So identical hand-made
+ * records, which share a fallback id, stay apart, and removing one keeps
+ * the other. Records appended later never change earlier ids.
+ *
+ * @param ids The records' ids in file order.
+ */
+export function uniqueIds(ids: string[]): string[] {
+  const seen = new Set<string>();
+  return ids.map((id) => {
+    let unique = id;
+    for (let n = 2; seen.has(unique); n++) unique = `${id.slice(0, 60)}.${n}`;
+    seen.add(unique);
+    return unique;
+  });
+}
+
+/** Joins a record's chunks (or any byte arrays) into one new array. */
+export function concatBytes(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}

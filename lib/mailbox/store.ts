@@ -55,7 +55,9 @@ export interface MailStore {
   /**
    * Appends the record to each user's mailbox and resolves once it is
    * durable (synced to disk). Rejects when it could not be stored for every
-   * user; the caller must then answer with a temporary failure.
+   * user; the caller must then answer with a temporary failure. It is all
+   * or nothing: when it rejects, no user keeps a copy, so the client's retry
+   * stores one copy each. A user named twice gets one copy.
    */
   deliver(delivery: Delivery): Promise<void>;
 
@@ -68,12 +70,18 @@ export interface MailStore {
   /**
    * Streams the stored (dot-stuffed) bytes of one record, terminator
    * included, as `list` described it.
+   *
+   * Precondition: no rewrite (`remove`) happened since that `list`; holding
+   * the session lock ensures it, as only its holder removes. Deliveries may
+   * append meanwhile: they never move existing records.
    */
   read(user: string, record: MailRecord): ReadableStream<Uint8Array>;
 
   /**
    * Atomically replaces the mailbox by one without the records whose ids are
-   * in `remove`. Records appended after `list` was called are kept.
+   * in `remove`. Records appended after `list` was called are kept; a torn
+   * last record is not copied. Unknown ids are ignored, and when no record
+   * matches, the mailbox is left as it is.
    */
   remove(user: string, remove: ReadonlySet<string>): Promise<void>;
 

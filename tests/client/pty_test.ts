@@ -68,7 +68,7 @@ Deno.test("mailclient in a terminal hides the password and acts on a lone d and 
     await pty.type("1\r");
     at = await pty.waitFor(/any other key to see the list again: $/, at);
     await pty.type("q");
-    at = await pty.waitFor(/^q\n\+OK .* signing off \(1 messages left\)\n\nOptions:[^]*\(1-3\): $/, at);
+    at = await pty.waitFor(/^q\n\+OK .* signing off \(1 message left\)\n\nOptions:[^]*\(1-3\): $/, at);
     await pty.type("3\r");
     await pty.waitFor(/Goodbye\.\n/, at);
     await assertRestored(pty, 0);
@@ -86,7 +86,7 @@ Deno.test("mailclient in a terminal ends cleanly on Ctrl-D at the key prompt", a
     await pty.type("1\r");
     at = await pty.waitFor(/any other key to see the list again: $/, at);
     await pty.type("\x04");
-    await pty.waitFor(/\+OK .* signing off \(1 messages left\)\n\nEnd of input: goodbye\.\n/, at);
+    await pty.waitFor(/\+OK .* signing off \(1 message left\)\n\nEnd of input: goodbye\.\n/, at);
     await assertRestored(pty, 0);
   });
 });

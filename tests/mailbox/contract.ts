@@ -1,0 +1,217 @@
+/**
+ * The behaviour every `MailStore` must show, run against each store by its
+ * own test file with a factory.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import type { MailStore } from "../../lib/mailbox/store.ts";
+import {
+  assertBytes,
+  assertRecords,
+  bytesOf,
+  concat,
+  readAll,
+  recordOf,
+  simpleMessage,
+  sizeOf,
+  TRACE_TIME,
+} from "./helpers.ts";
+
+/** A store under test and a way to reach behind its back. */
+export interface StoreFixture {
+  store: MailStore;
+  /** Appends bytes to the user's mailbox as they are (a hand edit, a crash). */
+  appendRaw(user: string, bytes: Uint8Array): Promise<void>;
+  /** Frees everything the fixture holds. */
+  close(): Promise<void>;
+}
+
+/** Reads every listed record of the user back. */
+async function readRecords(store: MailStore, user: string): Promise<Uint8Array[]> {
+  const records = await store.list(user);
+  return await Promise.all(records.map((r) => readAll(store.read(user, r))));
+}
+
+/** Delivers a message with trace id `id` to the users. */
+function deliver(store: MailStore, users: string[], message: string | Uint8Array, id: string): Promise<void> {
+  return store.deliver({ users, record: recordOf(message, id) });
+}
+
+const ONE = simpleMessage("one", "First.\r\n");
+const TWO = "Date: Fri, 27 Nov 2026 09:00:00 +0000\r\nSubject: two\r\n\r\nSecond.\r\n";
+const TRICKY = concat([
+  bytesOf("From: dots@localhost\r\nTo: Andrew@localhost\r\nSubject: caf\xe9\r\n\r\n"),
+  bytesOf(".\r\n..\r\n.x\r\n...\r\nFrom x\r\n \r\n\r\na\n.b\r\nc\r.\r\nend\r\n"),
+  Uint8Array.from({ length: 128 }, (_, i) => 0x80 + i),
+  bytesOf("\r\n.\r\n"),
+]);
+
+/** The contract: what each store must do, as name and check on a fresh fixture. */
+const CONTRACT: Record<string, (fixture: StoreFixture) => Promise<void>> = {
+  "lists a missing mailbox as empty": async ({ store }) => {
+    assert.deepEqual(await store.list("Nobody"), []);
+  },
+
+  "lists records with offsets, sizes and header fields": async ({ store }) => {
+    await deliver(store, ["Andrew"], ONE, "1abc2def");
+    await deliver(store, ["Andrew"], TWO, "9XYZ");
+    const [first, second] = await store.list("Andrew");
+    const length = concat(recordOf(ONE, "1abc2def")).length;
+    assert.deepEqual(first, {
+      offset: 0,
+      storedLength: length,
+      size: sizeOf(ONE, "1abc2def"),
+      id: "1abc2def",
+      from: "alice@localhost",
+      to: "Andrew@localhost",
+      subject: "one",
+      received: TRACE_TIME,
+    });
+    assert.equal(second.offset, length);
+    assert.equal(second.size, sizeOf(TWO, "9XYZ"));
+    assert.deepEqual([second.id, second.subject, second.from], ["9XYZ", "two", ""]);
+  },
+
+  "reads back tricky content byte for byte with exact sizes": async ({ store }) => {
+    await deliver(store, ["Andrew"], TRICKY, "T1");
+    const [record] = await store.list("Andrew");
+    assertBytes(await readAll(store.read("Andrew", record)), concat(recordOf(TRICKY, "T1")));
+    assert.equal(record.size, sizeOf(TRICKY, "T1"));
+    assert.equal(record.subject, "café");
+  },
+
+  "stores a message without body and an empty message": async ({ store }) => {
+    const headers = "From: a@localhost\r\nTo: b@localhost\r\nSubject: nothing\r\n";
+    await deliver(store, ["Andrew"], headers, "H1");
+    await deliver(store, ["Andrew"], "", "E1");
+    const records = await store.list("Andrew");
+    assert.deepEqual(records.map((r) => [r.id, r.subject, r.size]), [
+      ["H1", "nothing", sizeOf(headers, "H1")],
+      ["E1", "", sizeOf("", "E1")],
+    ]);
+    assertRecords(await readRecords(store, "Andrew"), [
+      concat(recordOf(headers, "H1")),
+      concat(recordOf("", "E1")),
+    ]);
+  },
+
+  "streams a record larger than a read chunk": async ({ store }) => {
+    const big = simpleMessage("big", "0123456789abcdef\r\n".repeat(20000));
+    await deliver(store, ["Andrew"], ONE, "S1");
+    await deliver(store, ["Andrew"], big, "B1");
+    assertBytes((await readRecords(store, "Andrew"))[1], concat(recordOf(big, "B1")));
+    assert.equal((await store.list("Andrew"))[1].size, sizeOf(big, "B1"));
+  },
+
+  "stops reading a record when its stream is cancelled": async ({ store }) => {
+    await deliver(store, ["Andrew"], simpleMessage("big", "z".repeat(300000) + "\r\n"), "S2");
+    const [record] = await store.list("Andrew");
+    const reader = store.read("Andrew", record).getReader();
+    const { value } = await reader.read();
+    assert.ok(value && value.length > 0 && value.length < record.storedLength);
+    await reader.cancel();
+  },
+
+  "delivers one copy to each user and keeps users apart": async ({ store }) => {
+    await deliver(store, ["Andrew", "Stallings", "Andrew"], ONE, "M1");
+    await deliver(store, ["Stallings"], TWO, "M2");
+    assert.deepEqual((await store.list("Andrew")).map((r) => r.id), ["M1"]);
+    assert.deepEqual((await store.list("Stallings")).map((r) => r.id), ["M1", "M2"]);
+    assert.deepEqual(await store.list("Fourouzan"), []);
+  },
+
+  "rejects a delivery without users": async ({ store }) => {
+    await assert.rejects(store.deliver({ users: [], record: recordOf(ONE, "X") }), TypeError);
+  },
+
+  "gives a record without trace line a stable content id": async ({ store, appendRaw }) => {
+    await appendRaw("Andrew", bytesOf("Subject: hand-made\r\n\r\nbody\r\n.\r\n"));
+    const [first] = await store.list("Andrew");
+    assert.match(first.id, /^[0-9a-f]{32}$/);
+    assert.deepEqual(first.received, new Date(0));
+    assert.equal(first.subject, "hand-made");
+    await deliver(store, ["Andrew"], ONE, "N1");
+    assert.deepEqual((await store.list("Andrew")).map((r) => r.id), [first.id, "N1"]);
+  },
+
+  "gives identical records distinct ids and removes only the one asked for": async ({ store, appendRaw }) => {
+    const twin = bytesOf("Subject: twin\r\nReceived: 27 Nov 2026 09:45\r\n\r\nsame\r\n.\r\n");
+    await appendRaw("Andrew", concat([twin, twin]));
+    await deliver(store, ["Andrew"], ONE, "D1");
+    const ids = (await store.list("Andrew")).map((r) => r.id);
+    assert.equal(new Set(ids).size, 3, ids.join(" "));
+    assert.equal(ids[2], "D1");
+    await store.remove("Andrew", new Set([ids[0]]));
+    assert.deepEqual((await store.list("Andrew")).map((r) => r.id), [ids[0], "D1"]);
+    assertRecords(await readRecords(store, "Andrew"), [twin, concat(recordOf(ONE, "D1"))]);
+  },
+
+  "ignores a torn last record and cuts it before the next delivery": async ({ store, appendRaw }) => {
+    await deliver(store, ["Andrew"], ONE, "K1");
+    const torn = concat(recordOf(TWO, "TORN")).slice(0, -1);
+    await appendRaw("Andrew", torn);
+    assert.deepEqual((await store.list("Andrew")).map((r) => r.id), ["K1"]);
+    await deliver(store, ["Andrew"], TWO, "K2");
+    const records = await store.list("Andrew");
+    assert.deepEqual(records.map((r) => r.id), ["K1", "K2"]);
+    assert.equal(records[1].offset, records[0].storedLength);
+    assertRecords(await readRecords(store, "Andrew"), [
+      concat(recordOf(ONE, "K1")),
+      concat(recordOf(TWO, "K2")),
+    ]);
+  },
+
+  "removes records and keeps those appended after list": async ({ store }) => {
+    for (const id of ["R1", "R2", "R3"]) await deliver(store, ["Andrew"], ONE, id);
+    const listed = await store.list("Andrew");
+    await deliver(store, ["Andrew"], TWO, "R4");
+    await store.remove("Andrew", new Set([listed[0].id, listed[2].id]));
+    const records = await store.list("Andrew");
+    assert.deepEqual(records.map((r) => [r.id, r.offset]), [["R2", 0], ["R4", records[0].storedLength]]);
+    assertRecords(await readRecords(store, "Andrew"), [
+      concat(recordOf(ONE, "R2")),
+      concat(recordOf(TWO, "R4")),
+    ]);
+  },
+
+  "removes nothing for unknown ids or a missing mailbox": async ({ store }) => {
+    await deliver(store, ["Andrew"], ONE, "U1");
+    await store.remove("Andrew", new Set(["nope"]));
+    await store.remove("Andrew", new Set());
+    await store.remove("Nobody", new Set(["U1"]));
+    assert.deepEqual((await store.list("Andrew")).map((r) => r.id), ["U1"]);
+    await store.remove("Andrew", new Set(["U1"]));
+    assert.deepEqual(await store.list("Andrew"), []);
+  },
+
+  "holds the session lock exclusively until released": async ({ store }) => {
+    const lock = await store.lockSession("Andrew");
+    assert.ok(lock);
+    assert.equal(await store.lockSession("Andrew"), null);
+    const other = await store.lockSession("Stallings");
+    assert.ok(other);
+    await lock.release();
+    await lock.release();
+    const again = await store.lockSession("Andrew");
+    assert.ok(again);
+    assert.equal(await store.lockSession("Andrew"), null);
+    await again.release();
+    await other.release();
+  },
+};
+
+/** Registers the contract tests of a `MailStore` made by `open`. */
+export function mailStoreContract(name: string, open: () => Promise<StoreFixture>): void {
+  for (const [what, check] of Object.entries(CONTRACT)) {
+    Deno.test(`${name} ${what}`, async () => {
+      const fixture = await open();
+      try {
+        await check(fixture);
+      } finally {
+        await fixture.close();
+      }
+    });
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Benchmarks of `FileMailStore`: `deno bench --allow-all tests/mailbox/`.
+ *
+ * - list: a mailbox of 10,000 messages of 4 KiB (about 40 MB);
+ * - deliver: 50 concurrent delivery loops of 20 messages of 4 KiB each, so
+ *   messages per second = 1,000 / time per iteration.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { FileMailStore } from "../../lib/mailbox/file_store.ts";
+import { concat, recordOf, simpleMessage } from "./helpers.ts";
+
+const root = await Deno.makeTempDir({ prefix: "mailbox_bench_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(root, { recursive: true }));
+
+/** A message of about 4 KiB: our client's headers and 58 lines of text. */
+function message(n: number): string {
+  const line = "The quick brown fox jumps over the lazy dog, again and again.\r\n";
+  return simpleMessage(`Message ${n}`, line.repeat(64));
+}
+
+const store = new FileMailStore({ root });
+const MESSAGES = 10_000;
+const chunks: Uint8Array[] = [];
+for (let n = 0; n < MESSAGES; n++) chunks.push(...recordOf(message(n), `B${n}`));
+await Deno.mkdir(join(root, "Andrew"));
+await Deno.writeFile(join(root, "Andrew", "mymailbox"), concat(chunks));
+
+Deno.bench("FileMailStore.list 10,000 messages of 4 KiB", { n: 20 }, async () => {
+  const records = await store.list("Andrew");
+  if (records.length !== MESSAGES) throw new Error(`Listed ${records.length} records`);
+});
+
+let batch = 0;
+Deno.bench("FileMailStore.deliver 50 loops x 20 messages of 4 KiB", { n: 10 }, async () => {
+  batch++;
+  await Promise.all(Array.from({ length: 50 }, async (_, loop) => {
+    for (let n = 0; n < 20; n++) {
+      const id = `D${batch}L${loop}N${n}`;
+      await store.deliver({ users: ["Stallings"], record: recordOf(message(n), id) });
+    }
+  }));
+});

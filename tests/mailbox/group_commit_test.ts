@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { GroupCommit } from "../../lib/mailbox/group_commit.ts";
+
+/** A flush that records its batches and waits until released. */
+function gatedFlush() {
+  const batches: string[][] = [];
+  const gates: PromiseWithResolvers<void>[] = [];
+  const flush = (key: string, items: string[]) => {
+    batches.push([key, ...items]);
+    const gate = Promise.withResolvers<void>();
+    gates.push(gate);
+    return gate.promise;
+  };
+  return { batches, gates, flush };
+}
+
+/** Lets pending promise callbacks run. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+Deno.test("GroupCommit flushes items that wait during a flush as one batch", async () => {
+  const { batches, gates, flush } = gatedFlush();
+  const commit = new GroupCommit<string>(flush);
+  const first = commit.submit("u", "a");
+  const rest = ["b", "c", "d"].map((item) => commit.submit("u", item));
+  assert.deepEqual(batches, [["u", "a"]]);
+  gates[0].resolve();
+  await first;
+  await settle();
+  assert.deepEqual(batches, [["u", "a"], ["u", "b", "c", "d"]]);
+  gates[1].resolve();
+  await Promise.all(rest);
+});
+
+Deno.test("GroupCommit rejects only the batch whose flush failed", async () => {
+  const { gates, flush } = gatedFlush();
+  const commit = new GroupCommit<string>(flush);
+  const first = commit.submit("u", "a");
+  const second = commit.submit("u", "b");
+  const failure = new Error("disk full");
+  gates[0].reject(failure);
+  await assert.rejects(first, failure);
+  await settle();
+  gates[1].resolve();
+  await second;
+});
+
+Deno.test("GroupCommit flushes different keys at the same time", async () => {
+  const { batches, gates, flush } = gatedFlush();
+  const commit = new GroupCommit<string>(flush);
+  const done = [commit.submit("u", "a"), commit.submit("v", "b")];
+  assert.deepEqual(batches, [["u", "a"], ["v", "b"]]);
+  for (const gate of gates) gate.resolve();
+  await Promise.all(done);
+  const again = commit.submit("u", "c");
+  assert.deepEqual(batches.at(-1), ["u", "c"]);
+  gates[2].resolve();
+  await again;
+});

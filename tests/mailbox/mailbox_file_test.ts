@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { withdrawRecord } from "../../lib/mailbox/mailbox_file.ts";
+import { assertBytes, concat, recordOf, simpleMessage } from "./helpers.ts";
+
+const RECORDS = ["W1", "W2", "W3"].map((id) => recordOf(simpleMessage(id, `${id} body\r\n`), id));
+
+/** Runs `withdrawRecord` on a mailbox of `RECORDS` and returns its result and the file after. */
+async function withdraw(record: Uint8Array[]): Promise<{ replaced: boolean; after: Uint8Array; names: string[] }> {
+  const dir = await Deno.makeTempDir({ prefix: "mailbox_file_test_" });
+  try {
+    const path = join(dir, "mymailbox");
+    await Deno.writeFile(path, concat(RECORDS.flat()));
+    const file = await Deno.open(path, { read: true, write: true });
+    let replaced: boolean;
+    try {
+      replaced = await withdrawRecord(file, record, { path, tmpPath: join(dir, "mymailbox.tmp") });
+    } finally {
+      file.close();
+    }
+    const names = [];
+    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+    return { replaced, after: await Deno.readFile(path), names };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("withdrawRecord truncates the file before the last record", async () => {
+  const { replaced, after } = await withdraw(RECORDS[2]);
+  assert.equal(replaced, false);
+  assertBytes(after, concat([...RECORDS[0], ...RECORDS[1]]));
+});
+
+Deno.test("withdrawRecord rewrites the mailbox without a record in the middle", async () => {
+  const { replaced, after, names } = await withdraw(RECORDS[1]);
+  assert.equal(replaced, true);
+  assertBytes(after, concat([...RECORDS[0], ...RECORDS[2]]));
+  assert.deepEqual(names, ["mymailbox"]);
+});
+
+Deno.test("withdrawRecord leaves a mailbox without the record alone", async () => {
+  const { replaced, after } = await withdraw(recordOf(simpleMessage("W9", "W9 body\r\n"), "W9"));
+  assert.equal(replaced, false);
+  assertBytes(after, concat(RECORDS.flat()));
+});
