@@ -1,0 +1,117 @@
+/**
+ * Figures, ratios and target checks for the SMTP benchmark.
+ *
+ * @module
+ */
+
+/** All rounds of one (server, sessions) cell. */
+export interface Cell {
+  /** Server name as in `servers.ts`. */
+  server: string;
+  /** Parallel sessions. */
+  sessions: number;
+  /** Messages per second, one entry per successful round. */
+  rates: number[];
+  /** Peak RSS in bytes, one entry per successful round. */
+  peakRss: number[];
+}
+
+/** The issue's targets, as ratios measured in one run. */
+export const TARGETS = {
+  /** Ours must reach this many times the smtp-server peer's msg/s. */
+  minRatioVsSmtpServer: 1.5,
+  /** Ours must stay at or under this peak RSS (MiB) ... */
+  maxPeakRssMiB: 80,
+  /** ... at this many sessions. */
+  rssSessions: 50,
+};
+
+const MIB = 1024 * 1024;
+
+/** Returns the median of `values`, or NaN when empty. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function rateOf(cells: readonly Cell[], server: string, sessions: number) {
+  const cell = cells.find((c) => c.server === server && c.sessions === sessions);
+  return cell ? median(cell.rates) : NaN;
+}
+
+function fixed(value: number, digits: number, suffix = ""): string {
+  return Number.isFinite(value) ? value.toFixed(digits) + suffix : "-";
+}
+
+/**
+ * Formats the cells as a Markdown table (readable as is in a terminal):
+ * median msg/s, highest peak RSS over the rounds, and each row's ratio to
+ * the smtp-server and smtp-sink rows at the same session count.
+ */
+export function formatTable(cells: readonly Cell[]): string {
+  const header = [
+    "server",
+    "sessions",
+    "msg/s (median)",
+    "peak RSS MiB (max)",
+    "vs smtp-server",
+    "vs smtp-sink",
+  ];
+  const rows = cells.map((c) => {
+    const rate = median(c.rates);
+    return [
+      c.server,
+      String(c.sessions),
+      fixed(rate, 0),
+      fixed(Math.max(...c.peakRss) / MIB, 1),
+      fixed(rate / rateOf(cells, "smtp-server", c.sessions), 2, "x"),
+      fixed(rate / rateOf(cells, "smtp-sink", c.sessions), 2, "x"),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cols: string[]) =>
+    `| ${
+      cols.map((c, i) => i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))
+        .join(" | ")
+    } |`;
+  const rule = `|${widths.map((w, i) => "-".repeat(w + 1) + (i < 2 ? "-" : ":")).join("|")}|`;
+  return [line(header), rule, ...rows.map(line)].join("\n");
+}
+
+/** One target check: what was compared and whether it held. */
+export interface Verdict {
+  /** Human-readable description with the measured figure. */
+  text: string;
+  /** Whether the target was met. */
+  ok: boolean;
+}
+
+/**
+ * Checks the issue's targets for server `ours` against the smtp-server
+ * peer. Cells that were not measured produce no verdict.
+ */
+export function checkTargets(cells: readonly Cell[], ours: string): Verdict[] {
+  const verdicts: Verdict[] = [];
+  for (const cell of cells.filter((c) => c.server === ours)) {
+    const ratio = median(cell.rates) /
+      rateOf(cells, "smtp-server", cell.sessions);
+    if (Number.isFinite(ratio)) {
+      verdicts.push({
+        text: `${ours} msg/s >= ${TARGETS.minRatioVsSmtpServer}x smtp-server with ` +
+          `sessions=${cell.sessions}: ${ratio.toFixed(2)}x`,
+        ok: ratio >= TARGETS.minRatioVsSmtpServer,
+      });
+    }
+    if (cell.sessions === TARGETS.rssSessions && cell.peakRss.length > 0) {
+      const mib = Math.max(...cell.peakRss) / MIB;
+      verdicts.push({
+        text: `${ours} peak RSS <= ${TARGETS.maxPeakRssMiB} MiB with ` +
+          `sessions=${cell.sessions}: ${mib.toFixed(1)} MiB`,
+        ok: mib <= TARGETS.maxPeakRssMiB,
+      });
+    }
+  }
+  return verdicts;
+}
