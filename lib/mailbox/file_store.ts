@@ -188,7 +188,7 @@ export class FileMailStore implements MailStore {
     this.#stats.batches++;
     const dir = await this.#userDir(user);
     await withLock(join(dir, DELIVERY_LOCK), async () => {
-      const { file, created } = await openMailbox(join(dir, MAILBOX));
+      const { file, created } = openMailbox(join(dir, MAILBOX));
       try {
         await appendRecords(file, records.flat());
       } finally {

@@ -5,21 +5,26 @@
  * @module
  */
 
-import { completeLength, copyRange, openIfExists, readRange, scanFile, writeChunks } from "./file_io.ts";
+import { completeLength, copyRange, readRange, scanFile, writeChunksSync } from "./file_io.ts";
 import { concatBytes, fallbackId, uniqueIds } from "./record.ts";
 import type { MailRecord } from "./store.ts";
 
 /** Where a record lies in the mailbox file. */
 export type Span = Pick<MailRecord, "offset" | "storedLength">;
 
-/** Opens the mailbox for appending, creating it when missing. */
-export async function openMailbox(
-  path: string,
-): Promise<{ file: Deno.FsFile; created: boolean }> {
-  const file = await openIfExists(path, { read: true, write: true });
-  if (file !== null) return { file, created: false };
+/**
+ * Opens the mailbox for appending, creating it when missing. Synchronous:
+ * opening is a quick system call, and a trip through the blocking thread
+ * pool on every delivery batch costs more than the call itself.
+ */
+export function openMailbox(path: string): { file: Deno.FsFile; created: boolean } {
+  try {
+    return { file: Deno.openSync(path, { read: true, write: true }), created: false };
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
   const options = { read: true, write: true, createNew: true, mode: 0o600 };
-  return { file: await Deno.open(path, options), created: true };
+  return { file: Deno.openSync(path, options), created: true };
 }
 
 /**
@@ -30,12 +35,12 @@ export async function appendRecords(
   file: Deno.FsFile,
   chunks: Uint8Array[],
 ): Promise<void> {
-  const { size: found } = await file.stat();
+  const { size: found } = file.statSync();
   const size = await completeLength(file, found);
   try {
     if (size < found) await file.truncate(size);
-    await file.seek(size, Deno.SeekMode.Start);
-    await writeChunks(file, chunks);
+    file.seekSync(size, Deno.SeekMode.Start);
+    writeChunksSync(file, chunks);
     await file.syncData();
   } catch (error) {
     try {
