@@ -8,10 +8,12 @@
  */
 
 import { runMain, serveUntilSignal } from "./lib/cli.ts";
+import { StderrLog } from "./lib/log.ts";
 import { parsePop3Args, POP3_USAGE } from "./lib/pop3/config.ts";
 import { startPop3Server } from "./lib/pop3/server.ts";
 
 await runMain(POP3_USAGE, async () => {
   const config = parsePop3Args(Deno.args);
-  serveUntilSignal("popserver", await startPop3Server(config), config.root);
+  const log = new StderrLog();
+  serveUntilSignal("popserver", await startPop3Server(config, log), config.root, log);
 });

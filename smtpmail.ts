@@ -8,10 +8,12 @@
  */
 
 import { runMain, serveUntilSignal } from "./lib/cli.ts";
+import { StderrLog } from "./lib/log.ts";
 import { parseSmtpArgs, SMTP_USAGE } from "./lib/smtp/config.ts";
 import { startSmtpServer } from "./lib/smtp/server.ts";
 
 await runMain(SMTP_USAGE, async () => {
   const config = parseSmtpArgs(Deno.args);
-  serveUntilSignal("smtpmail", await startSmtpServer(config), config.root);
+  const log = new StderrLog();
+  serveUntilSignal("smtpmail", await startSmtpServer(config, log), config.root, log);
 });

@@ -6,6 +6,7 @@
  */
 
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import type { StderrLog } from "./log.ts";
 
 /** A command-line mistake; the entry point prints it and exits with status 2. */
 export class UsageError extends Error {
@@ -99,17 +100,19 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /**
  * Prints the server's `listening` line and stops it gracefully on SIGINT or
  * SIGTERM: no new connections, open sessions answered at their next read,
- * then exit status 0.
+ * the log flushed, then exit status 0.
  */
 export function serveUntilSignal(
   name: string,
   server: { address: string; shutdown(ms: number): Promise<void> },
   root: string,
+  log: StderrLog,
 ): void {
   console.log(`${name} listening on ${server.address}, root ${root}`);
   const stop = async () => {
-    console.error(`${name}: shutting down`);
+    log.line(`${name}: shutting down`);
     await server.shutdown(SHUTDOWN_GRACE_MS);
+    log.flush();
     Deno.exit(0);
   };
   Deno.addSignalListener("SIGINT", stop);

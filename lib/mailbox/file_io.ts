@@ -11,6 +11,8 @@ import { RecordScanner, type ScannedRecord } from "./scanner.ts";
 const SCAN_CHUNK = 256 * 1024;
 /** Bytes read per call when streaming or copying records. */
 const READ_CHUNK = 64 * 1024;
+/** Largest buffer used to gather small chunks into one write. */
+const WRITE_CHUNK = 1024 * 1024;
 /** Bytes examined per step when looking backwards for the last record end. */
 const TAIL_CHUNK = 64 * 1024;
 
@@ -102,12 +104,30 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
 
 /**
  * Writes the chunks in order at the file's position, synchronously: writes
- * to the page cache are quick, and the caller's sync is what waits for the disk.
+ * to the page cache are quick, and the caller's sync is what waits for the
+ * disk. Small chunks are gathered so that a batch takes few system calls.
  */
-export function writeChunksSync(file: Deno.FsFile, chunks: Iterable<Uint8Array>): void {
+export function writeChunksSync(file: Deno.FsFile, chunks: Uint8Array[]): void {
+  let total = 0;
+  for (const chunk of chunks) total += chunk.length;
+  const buffer = new Uint8Array(Math.min(total, WRITE_CHUNK));
+  let used = 0;
+  const flush = (bytes: Uint8Array) => {
+    for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
+  };
   for (const chunk of chunks) {
-    for (let done = 0; done < chunk.length;) done += file.writeSync(chunk.subarray(done));
+    if (used + chunk.length > buffer.length) {
+      flush(buffer.subarray(0, used));
+      used = 0;
+    }
+    if (chunk.length > buffer.length) {
+      flush(chunk);
+    } else {
+      buffer.set(chunk, used);
+      used += chunk.length;
+    }
   }
+  flush(buffer.subarray(0, used));
 }
 
 /** Copies `length` bytes of `from` at `offset` to the position of `to`. */

@@ -6,6 +6,7 @@
 
 import { hostname } from "node:os";
 import { openDataRoot } from "../data_root.ts";
+import type { StderrLog } from "../log.ts";
 import { LineConn } from "../net/line_conn.ts";
 import { type RunningServer, startServer } from "../net/server.ts";
 import type { Pop3Config } from "./config.ts";
@@ -17,11 +18,11 @@ import { Pop3Session } from "./session.ts";
 const COMMAND_LINE = 255;
 
 /**
- * Opens the data root and starts listening.
+ * Opens the data root and starts listening; log lines go to `log`.
  *
  * @throws {SyntaxError} when userlogincred.txt is malformed
  */
-export async function startPop3Server(config: Pop3Config): Promise<RunningServer> {
+export async function startPop3Server(config: Pop3Config, log: StderrLog): Promise<RunningServer> {
   const { users, store } = await openDataRoot(config.root);
   const host = hostname();
   return await startServer({
@@ -38,7 +39,7 @@ export async function startPop3Server(config: Pop3Config): Promise<RunningServer
         failedLoginDelayMs: config.failedLoginDelayMs,
         maxFailedLogins: config.maxFailedLogins,
         clientAddress: socket.remoteAddress ?? "unknown",
-        log: (line) => console.error(line),
+        log: (line) => log.line(line),
       });
     },
   });

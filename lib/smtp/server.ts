@@ -7,6 +7,7 @@
 import { hostname } from "node:os";
 import { UsageError } from "../cli.ts";
 import { openDataRoot } from "../data_root.ts";
+import type { StderrLog } from "../log.ts";
 import { LineConn } from "../net/line_conn.ts";
 import { type RunningServer, startServer } from "../net/server.ts";
 import type { SmtpConfig } from "./config.ts";
@@ -15,12 +16,12 @@ import { formatReply, reply } from "./reply.ts";
 import { SmtpSession } from "./session.ts";
 
 /**
- * Opens the data root and starts listening.
+ * Opens the data root and starts listening; log lines go to `log`.
  *
  * @throws {SyntaxError} when userlogincred.txt is malformed
  * @throws {UsageError} when --postmaster names no user
  */
-export async function startSmtpServer(config: SmtpConfig): Promise<RunningServer> {
+export async function startSmtpServer(config: SmtpConfig, log: StderrLog): Promise<RunningServer> {
   const { users, store } = await openDataRoot(config.root);
   const postmaster = users.find(config.postmaster ?? users.names[0]);
   if (postmaster === undefined) throw new UsageError(`Cannot use --postmaster ${config.postmaster}: no such user`);
@@ -47,7 +48,7 @@ export async function startSmtpServer(config: SmtpConfig): Promise<RunningServer
         store,
         commandLine: config.commandLine,
         host,
-        log: (line) => console.error(line),
+        log: (line) => log.line(line),
       });
     },
   });

@@ -1,0 +1,33 @@
+/**
+ * The servers' log: one line per message or session, on stderr.
+ *
+ * @module
+ */
+
+const encoder = new TextEncoder();
+
+/**
+ * Writes log lines to stderr, gathering the lines logged during one turn of
+ * the event loop into one write: under load a write per line would be a
+ * system call per message. Lines wait at most until the next timer turn.
+ */
+export class StderrLog {
+  #pending: string[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Queues one line (without its line end). */
+  line(text: string): void {
+    this.#pending.push(text);
+    this.#timer ??= setTimeout(() => this.flush(), 0);
+  }
+
+  /** Writes every queued line now; call before exiting. */
+  flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#pending.length === 0) return;
+    const bytes = encoder.encode(this.#pending.join("\n") + "\n");
+    this.#pending = [];
+    for (let done = 0; done < bytes.length;) done += Deno.stderr.writeSync(bytes.subarray(done));
+  }
+}
