@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 
 const denort = Deno.env.get("DENORT_BIN");
-const PROGRAMS = ["smtp"];
+const PROGRAMS = ["smtp", "pop3", "client"];
 
 Deno.test({
   name: "deno compile builds each program into a binary that checks its arguments" +
@@ -20,7 +20,11 @@ Deno.test({
       for (const program of PROGRAMS) {
         const compiled = await new Deno.Command("deno", { args: ["task", `compile:${program}`] }).output();
         assert.equal(compiled.code, 0, new TextDecoder().decode(compiled.stderr));
-        const binary = join("dist", program === "smtp" ? "smtpmail" : program);
+        const binary = join(
+          Deno.cwd(),
+          "dist",
+          { smtp: "smtpmail", pop3: "popserver", client: "mailclient" }[program]!,
+        );
         const run = await new Deno.Command(binary, { args: ["--nope"], cwd: out }).output();
         assert.equal(run.code, 2);
       }
