@@ -109,7 +109,10 @@ export function serveUntilSignal(
   log: StderrLog,
 ): void {
   console.log(`${name} listening on ${server.address}, root ${root}`);
+  let stopping = false;
   const stop = async () => {
+    if (stopping) return;
+    stopping = true;
     log.line(`${name}: shutting down`);
     await server.shutdown(SHUTDOWN_GRACE_MS);
     log.flush();
