@@ -3,13 +3,14 @@
  * user name and password, then offers 1 Manage Mail (POP3), 2 Send Mail
  * (SMTP) and 3 Quit.
  *
- * Usage: deno task client [server_host] [smtp_port] [pop3_port]
+ * Usage: deno task client [--ca-file FILE] [server_host] [smtp_port] [pop3_port]
  *
  * @module
  */
 
 import { runMain } from "./lib/cli.ts";
-import { CLIENT_USAGE, parseClientArgs } from "./lib/client/config.ts";
+import { CLIENT_USAGE, parseClientArgs, readCaFile } from "./lib/client/config.ts";
+import { tcpConnector } from "./lib/client/connection.ts";
 import { runClient } from "./lib/client/menu.ts";
 import { ConsoleInput, stdoutOutput } from "./lib/client/terminal.ts";
 
@@ -19,10 +20,11 @@ await runMain(CLIENT_USAGE, async () => {
     console.log(`Usage: ${CLIENT_USAGE}`);
     return;
   }
+  const caCerts = args.caFile === undefined ? undefined : [await readCaFile(args.caFile)];
   const input = new ConsoleInput({
     source: Deno.stdin,
     terminal: Deno.stdin.isTerminal() ? Deno.stdin : undefined,
     screen: stdoutOutput,
   });
-  Deno.exitCode = await runClient({ input, output: stdoutOutput, servers: args });
+  Deno.exitCode = await runClient({ input, output: stdoutOutput, servers: args, connect: tcpConnector({ caCerts }) });
 });

@@ -3,6 +3,7 @@
  * userlogincred.txt read and delete the mail in ROOT/<User>/mymailbox.
  *
  * Usage: deno task pop3 <pop3_port> [--root DIR] [--host ADDR]
+ *   [--tls-cert FILE --tls-key FILE [--tls-port PORT]]
  *
  * @module
  */
@@ -15,5 +16,7 @@ import { startPop3Server } from "./lib/pop3/server.ts";
 await runMain(POP3_USAGE, async () => {
   const config = parsePop3Args(Deno.args);
   const log = new StderrLog();
-  serveUntilSignal("popserver", await startPop3Server(config, log), config.root, log);
+  const server = await startPop3Server(config, log);
+  if (server.tlsAddress) console.log(`popserver listening for implicit TLS on ${server.tlsAddress}`);
+  serveUntilSignal("popserver", server, config.root, log);
 });

@@ -3,6 +3,7 @@
  * users in userlogincred.txt and appends it to ROOT/<User>/mymailbox.
  *
  * Usage: deno task smtp <my_port> [--root DIR] [--host ADDR] [--domain NAME]...
+ *   [--tls-cert FILE --tls-key FILE [--tls-port PORT]]
  *
  * @module
  */
@@ -15,5 +16,7 @@ import { startSmtpServer } from "./lib/smtp/server.ts";
 await runMain(SMTP_USAGE, async () => {
   const config = parseSmtpArgs(Deno.args);
   const log = new StderrLog();
-  serveUntilSignal("smtpmail", await startSmtpServer(config, log), config.root, log);
+  const server = await startSmtpServer(config, log);
+  if (server.tlsAddress) console.log(`smtpmail listening for implicit TLS on ${server.tlsAddress}`);
+  serveUntilSignal("smtpmail", server, config.root, log);
 });

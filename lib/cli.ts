@@ -52,6 +52,11 @@ export async function runMain(usage: string, main: () => Promise<void>): Promise
       console.error(`${error.message}. Usage: ${usage}`);
       Deno.exit(2);
     }
+    if (error instanceof Deno.errors.NotCapable) {
+      // A permission the task does not grant, e.g. --root outside the directory it may use.
+      console.error(`Cannot start: ${error.message} (see "Permissions" in README.md)`);
+      Deno.exit(1);
+    }
     if (error instanceof Error && "code" in error) {
       console.error(`Cannot start: ${error.message}`);
       Deno.exit(1);

@@ -9,7 +9,8 @@ import { parseArgs } from "node:util";
 import { parsePort, UsageError } from "../cli.ts";
 
 /** One-line usage of `mailclient.ts`. */
-export const CLIENT_USAGE = "mailclient.ts [server_host] [smtp_port] [pop3_port] (defaults: localhost 2525 1100)";
+export const CLIENT_USAGE =
+  "mailclient.ts [--ca-file FILE] [server_host] [smtp_port] [pop3_port] (defaults: localhost 2525 1100)";
 
 /** Where the client finds its servers. */
 export interface ClientConfig {
@@ -19,6 +20,8 @@ export interface ClientConfig {
   smtpPort: number;
   /** Port of the POP3 server. */
   pop3Port: number;
+  /** A PEM file of certificates to trust for TLS instead of the system's (a self-signed server's own). */
+  caFile?: string;
 }
 
 /** What `parseClientArgs` found: a configuration, or a request for help. */
@@ -34,7 +37,7 @@ export function parseClientArgs(args: string[]): ClientArgs {
   try {
     parsed = parseArgs({
       args,
-      options: { help: { type: "boolean", short: "h" } },
+      options: { help: { type: "boolean", short: "h" }, "ca-file": { type: "string" } },
       allowPositionals: true,
       strict: true,
     });
@@ -50,5 +53,26 @@ export function parseClientArgs(args: string[]): ClientArgs {
     host,
     smtpPort: parsePort(smtp, "smtp_port", false),
     pop3Port: parsePort(pop3, "pop3_port", false),
+    ...(parsed.values["ca-file"] === undefined ? {} : { caFile: parsed.values["ca-file"] }),
   };
+}
+
+/**
+ * Reads the --ca-file certificates.
+ *
+ * @throws {UsageError} when the file cannot be read or holds no PEM certificate
+ */
+export async function readCaFile(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new UsageError(
+      `Cannot read --ca-file ${path}: ${(error as Error).message.replace(/\s*\(os error \d+\)/, "")}`,
+    );
+  }
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new UsageError(`Cannot use --ca-file ${path}: it holds no PEM certificate`);
+  }
+  return text;
 }

@@ -1,7 +1,8 @@
 /**
- * A line connection to a server over `Deno.connect`: the only place in the
- * client that touches sockets. The POP3 and SMTP clients work on the
- * `LineTransport` interface, so tests can talk to them in memory.
+ * A line connection to a server over `Deno.connect`, upgraded to TLS on
+ * request: the only place in the client that touches sockets. The POP3 and
+ * SMTP clients work on the `LineTransport` interface, so tests can talk to
+ * them in memory.
  *
  * @module
  */
@@ -31,6 +32,14 @@ export interface LineTransport {
    * @throws {ClientError} when the connection is broken
    */
   write(data: string | Uint8Array): Promise<void>;
+  /**
+   * Switches the connection to TLS after the server's go-ahead (STARTTLS,
+   * STLS), verifying the server's certificate for the endpoint's host name.
+   * Anything the server sent after the go-ahead in plaintext is discarded.
+   *
+   * @throws {ClientError} when the handshake fails or the certificate does not verify
+   */
+  startTls(): Promise<void>;
   /** Closes the connection. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -48,33 +57,43 @@ export interface Endpoint {
 /** Opens a connection to an endpoint (tests may pass their own). */
 export type Connector = (endpoint: Endpoint) => Promise<LineTransport>;
 
+/** How to verify servers' certificates. */
+export interface TlsTrust {
+  /** PEM certificates to trust instead of the system's roots (--ca-file); the system's when left out. */
+  caCerts?: string[];
+}
+
 /** How long to wait for a connection or for a reply line. */
 const TIMEOUT_MS = 30_000;
 /** The longest line accepted from a server; mail lines are at most 1000 octets (RFC 5322 §2.1.1). */
 const MAX_LINE = 1024 * 1024;
 
 /**
- * Connects over TCP.
- *
- * @throws {ClientError} naming the server when it cannot be reached
+ * Returns a connector that connects over TCP and, when asked to start TLS,
+ * verifies certificates as `trust` says.
  */
-export const connectTcp: Connector = async (endpoint) => {
-  try {
-    const conn = await Deno.connect({
-      hostname: endpoint.host,
-      port: endpoint.port,
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-    return new TcpTransport(conn, endpoint);
-  } catch (error) {
-    throw new ClientError(`Cannot connect to the ${where(endpoint)}: ${reason(error)}`);
-  }
-};
+export function tcpConnector(trust: TlsTrust = {}): Connector {
+  return async (endpoint) => {
+    try {
+      const conn = await Deno.connect({
+        hostname: endpoint.host,
+        port: endpoint.port,
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+      return new TcpTransport(conn, endpoint, trust);
+    } catch (error) {
+      throw new ClientError(`Cannot connect to the ${where(endpoint)}: ${reason(error)}`);
+    }
+  };
+}
 
 /** A `LineTransport` over a TCP connection. */
 class TcpTransport implements LineTransport {
   readonly localAddress: string;
-  #conn: Deno.TcpConn;
+  #tcp: Deno.TcpConn;
+  #conn: Deno.Conn;
+  #secure = false;
+  #trust: TlsTrust;
   #endpoint: Endpoint;
   #buffer: Uint8Array<ArrayBuffer> = new Uint8Array(0);
   #pending: Promise<number | null> | undefined;
@@ -82,8 +101,10 @@ class TcpTransport implements LineTransport {
   #eof = false;
   #closed = false;
 
-  constructor(conn: Deno.TcpConn, endpoint: Endpoint) {
+  constructor(conn: Deno.TcpConn, endpoint: Endpoint, trust: TlsTrust) {
+    this.#tcp = conn;
     this.#conn = conn;
+    this.#trust = trust;
     this.#endpoint = endpoint;
     const local = conn.localAddr.hostname;
     this.localAddress = local.includes(":") ? `[IPv6:${local}]` : `[${local}]`;
@@ -128,6 +149,29 @@ class TcpTransport implements LineTransport {
       for (let done = 0; done < bytes.length;) done += await this.#conn.write(bytes.subarray(done));
     } catch (error) {
       throw this.#error(reason(error));
+    }
+  }
+
+  async startTls(): Promise<void> {
+    if (this.#secure || this.#pending) throw this.#error("cannot start TLS now");
+    this.#secure = true;
+    // RFC 3207 §4.2 (and its POP3 kin): bytes after the go-ahead are plaintext an attacker may have added.
+    this.#buffer = new Uint8Array(0);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const tls = await Deno.startTls(this.#tcp, { hostname: this.#endpoint.host, caCerts: this.#trust.caCerts });
+      this.#conn = tls;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS / 1000} seconds`)), TIMEOUT_MS);
+      });
+      await Promise.race([tls.handshake(), timeout]);
+    } catch (error) {
+      const hint = /UnknownIssuer|self[- ]signed/i.test(reason(error)) && this.#trust.caCerts === undefined
+        ? " (for a self-signed certificate, give it with --ca-file FILE)"
+        : "";
+      throw new ClientError(`Cannot start TLS with the ${where(this.#endpoint)}: ${reason(error)}${hint}`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -53,6 +53,7 @@ const AFTER_READING = "Press q to quit, d to delete this mail, or any other key 
 export async function manageMail(ctx: ManageContext): Promise<ManageOutcome> {
   const client = await Pop3Client.open(await ctx.connect(ctx.pop3));
   try {
+    await client.startTlsIfOffered();
     const login = await client.login(ctx.credentials.user, ctx.credentials.password);
     if (!login.ok) {
       ctx.output.write(`Cannot open the mailbox: ${printableLine(login.line)}\n`);

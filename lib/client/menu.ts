@@ -8,7 +8,7 @@
  */
 
 import type { ClientConfig } from "./config.ts";
-import { ClientError, type Connector, connectTcp, type Endpoint } from "./connection.ts";
+import { ClientError, type Connector, type Endpoint, tcpConnector } from "./connection.ts";
 import type { Input, Output } from "./io.ts";
 import { checkMailFormat, INCORRECT_FORMAT } from "./mail_format.ts";
 import { manageMail } from "./manage.ts";
@@ -50,7 +50,7 @@ type Outcome = "menu" | { exit: number };
  */
 export async function runClient(options: ClientOptions): Promise<number> {
   const { input, output, servers } = options;
-  const connect = options.connect ?? connectTcp;
+  const connect = options.connect ?? tcpConnector();
   const pop3: Endpoint = { host: servers.host, port: servers.pop3Port, name: "POP3 server" };
   const smtp: Endpoint = { host: servers.host, port: servers.smtpPort, name: "SMTP server" };
   const credentials = await logIn(input, output, () => connect(pop3));
@@ -67,7 +67,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
           break;
         }
         case "2":
-          outcome = await composeAndSend(input, output, () => connect(smtp));
+          outcome = await composeAndSend(input, output, () => connect(smtp), credentials);
           break;
         case "3":
           output.write("Goodbye.\n");
@@ -123,10 +123,11 @@ async function logIn(
   return { exit: 1 };
 }
 
-/** One POP3 session that only logs in and quits (RFC 1939 §7 USER/PASS, §6 QUIT). */
+/** One POP3 session that only logs in and quits (RFC 2595 STLS if offered, RFC 1939 §7 USER/PASS, §6 QUIT). */
 async function checkLogin(open: () => ReturnType<Connector>, user: string, password: string): Promise<Pop3Reply> {
   const client = await Pop3Client.open(await open());
   try {
+    await client.startTlsIfOffered();
     const reply = await client.login(user, password);
     await client.quit();
     return reply;
@@ -135,8 +136,16 @@ async function checkLogin(open: () => ReturnType<Connector>, user: string, passw
   }
 }
 
-/** Option 2: reads a mail up to the "." line, checks its format and sends it over SMTP. */
-async function composeAndSend(input: Input, output: Output, open: () => ReturnType<Connector>): Promise<Outcome> {
+/**
+ * Option 2: reads a mail up to the "." line, checks its format and sends it
+ * over SMTP, authenticated as the logged-in user when the server offers AUTH.
+ */
+async function composeAndSend(
+  input: Input,
+  output: Output,
+  open: () => ReturnType<Connector>,
+  credentials: { user: string; password: string },
+): Promise<Outcome> {
   output.write(COMPOSE_HELP);
   const lines: string[] = [];
   let terminated = false;
@@ -153,7 +162,7 @@ async function composeAndSend(input: Input, output: Output, open: () => ReturnTy
     output.write(`${INCORRECT_FORMAT}\n`);
     return terminated ? "menu" : { exit: ended(output) };
   }
-  const result = await sendMail(await open(), checked.mail);
+  const result = await sendMail(await open(), checked.mail, { credentials });
   if (result.ok) output.write(`${MAIL_SENT}\n`);
   else output.write(`Mail not sent. The SMTP server replied:\n${result.reply.lines.map(printableLine).join("\n")}\n`);
   return "menu";

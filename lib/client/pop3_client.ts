@@ -1,6 +1,7 @@
 /**
- * A small POP3 client (RFC 1939) over a `LineTransport`: log in, list,
- * read headers (TOP) or whole messages (RETR), mark for deletion, quit.
+ * A small POP3 client (RFC 1939) over a `LineTransport`: switch to TLS when
+ * offered (STLS), log in, list, read headers (TOP) or whole messages (RETR),
+ * mark for deletion, quit.
  *
  * @module
  */
@@ -61,6 +62,24 @@ export class Pop3Client {
       await transport.close();
       throw error;
     }
+  }
+
+  /**
+   * Asks for the capabilities (CAPA, RFC 2449 §5) and, when they include
+   * STLS, switches to TLS (RFC 2595 §4). A server without CAPA is left as it is.
+   *
+   * @returns true when the session now runs over TLS
+   * @throws {ClientError} when the server refuses STLS it offered, or TLS fails
+   */
+  async startTlsIfOffered(): Promise<boolean> {
+    const capa = await this.#command("CAPA");
+    if (!capa.ok) return false;
+    const capabilities = await this.#lines("CAPA");
+    if (!capabilities.some((line) => /^STLS(\s|$)/i.test(decoder.decode(line)))) return false;
+    const go = await this.#command("STLS");
+    if (!go.ok) throw new ClientError(`The POP3 server refused STLS: ${go.line}`);
+    await this.#transport.startTls();
+    return true;
   }
 
   /**
@@ -150,6 +169,11 @@ export class Pop3Client {
   async #multiline(command: string): Promise<Uint8Array[]> {
     const reply = await this.#command(command);
     if (!reply.ok) throw new Pop3Error(command, reply);
+    return await this.#lines(command);
+  }
+
+  /** Reads the lines of a multi-line reply up to its "." line, removing dot-stuffing. */
+  async #lines(command: string): Promise<Uint8Array[]> {
     const lines: Uint8Array[] = [];
     for (;;) {
       const line = await this.#transport.readLine();

@@ -1,11 +1,13 @@
 /**
  * A small SMTP client (RFC 5321) over a `LineTransport`: sends one typed
  * mail with EHLO (HELO if refused), MAIL, RCPT, DATA and QUIT, using the
- * extensions SIZE, 8BITMIME and SMTPUTF8 as the server announces them.
+ * extensions STARTTLS, AUTH PLAIN, SIZE, 8BITMIME and SMTPUTF8 as the
+ * server announces them.
  *
  * @module
  */
 
+import { encodeBase64 } from "../sasl.ts";
 import { composeMessage, dotStuff, newMessageId } from "./compose.ts";
 import { ClientError, type LineTransport } from "./connection.ts";
 import type { TypedMail } from "./mail_format.ts";
@@ -29,6 +31,8 @@ export interface SendOptions {
   utcOffsetMinutes?: number;
   /** The Message-ID; a new one at the sender's domain when left out. */
   messageId?: string;
+  /** Who to authenticate as (AUTH PLAIN, RFC 4954) when the server offers it. */
+  credentials?: { user: string; password: string };
 }
 
 const decoder = new TextDecoder();
@@ -49,9 +53,15 @@ export async function sendMail(
   try {
     const greeting = await smtp.reply();
     if (greeting.code !== 220) return await smtp.refused(greeting);
-    const hello = await smtp.hello(transport.localAddress);
+    const hello = await smtp.secureHello(transport.localAddress);
     if (hello.code !== 250) return await smtp.refused(hello);
-    const { data, params } = prepare(mail, extensions(hello), options);
+    const features = extensions(hello);
+    if (options.credentials && features.get("AUTH")?.includes("PLAIN")) {
+      const auth = await smtp.authPlain(options.credentials.user, options.credentials.password);
+      // 235 is the success code (RFC 4954 §6); test sinks such as Postfix's smtp-sink answer 250.
+      if (auth.code < 200 || auth.code > 299) return await smtp.refused(auth);
+    }
+    const { data, params } = prepare(mail, features, options);
     const sender = await smtp.command(`MAIL FROM:<${mail.from}>${params}`);
     if (sender.code !== 250) return await smtp.refused(sender);
     const recipient = await smtp.command(`RCPT TO:<${mail.to}>`);
@@ -68,7 +78,11 @@ export async function sendMail(
 }
 
 /** Composes the message for a server with these extensions: its DATA and the MAIL parameters it needs. */
-function prepare(mail: TypedMail, features: Set<string>, options: SendOptions): { data: string; params: string } {
+function prepare(
+  mail: TypedMail,
+  features: Map<string, string[]>,
+  options: SendOptions,
+): { data: string; params: string } {
   const date = options.now ?? new Date();
   const message = composeMessage(mail, {
     date,
@@ -86,9 +100,14 @@ function prepare(mail: TypedMail, features: Set<string>, options: SendOptions): 
   return { data, params };
 }
 
-/** The extension keywords of an EHLO reply (RFC 5321 §4.1.1.1), upper case. */
-function extensions(reply: SmtpReply): Set<string> {
-  return new Set(reply.lines.slice(1).map((line) => line.slice(4).split(" ")[0].toUpperCase()));
+/** The extension keywords of an EHLO reply (RFC 5321 §4.1.1.1), upper case, with their parameters. */
+function extensions(reply: SmtpReply): Map<string, string[]> {
+  return new Map(
+    reply.lines.slice(1).map((line) => {
+      const [keyword, ...params] = line.slice(4).split(" ");
+      return [keyword.toUpperCase(), params.map((p) => p.toUpperCase())];
+    }),
+  );
 }
 
 /** Reading replies and sending commands on one connection. */
@@ -123,6 +142,30 @@ class SmtpConversation {
     const ehlo = await this.command(`EHLO ${name}`);
     if (ehlo.code === 250 || ehlo.code < 500) return ehlo;
     return await this.command(`HELO ${name}`);
+  }
+
+  /**
+   * `hello`, then STARTTLS and EHLO again under TLS when the server offers
+   * it (RFC 3207 §4.2: what the server said before TLS no longer counts).
+   *
+   * @throws {ClientError} when the server refuses STARTTLS it offered, or TLS fails
+   */
+  async secureHello(name: string): Promise<SmtpReply> {
+    const hello = await this.hello(name);
+    if (hello.code !== 250 || !extensions(hello).has("STARTTLS")) return hello;
+    const go = await this.command("STARTTLS");
+    if (go.code !== 220) throw new ClientError(`The SMTP server refused STARTTLS: ${go.lines.join(" ")}`);
+    await this.#transport.startTls();
+    return await this.hello(name);
+  }
+
+  /**
+   * AUTH PLAIN with an initial response (RFC 4954 §4, RFC 4616). A server
+   * that asks for more gets "*", which cancels the exchange.
+   */
+  async authPlain(user: string, password: string): Promise<SmtpReply> {
+    const reply = await this.command(`AUTH PLAIN ${encodeBase64(`\0${user}\0${password}`)}`);
+    return reply.code === 334 ? await this.command("*") : reply;
   }
 
   /** Ends a refused transaction politely and reports the refusal. */

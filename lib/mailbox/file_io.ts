@@ -6,9 +6,10 @@
  */
 
 import { RecordScanner, type ScannedRecord } from "./scanner.ts";
+import type { SessionLock } from "./store.ts";
 
 /** Bytes read per call when scanning a whole mailbox. */
-const SCAN_CHUNK = 256 * 1024;
+export const SCAN_CHUNK = 256 * 1024;
 /** Bytes read per call when streaming or copying records. */
 const READ_CHUNK = 64 * 1024;
 /** Largest buffer used to gather small chunks into one write. */
@@ -46,6 +47,35 @@ export async function withLock<T>(
   } finally {
     lock.close();
   }
+}
+
+/**
+ * Tries once, without waiting, to take an exclusive `flock` on `lockPath`
+ * (created if needed), held until released or the process ends.
+ *
+ * @returns The lock, or `null` when another holder has it.
+ */
+export async function tryLock(lockPath: string): Promise<SessionLock | null> {
+  const file = await Deno.open(lockPath, { read: true, write: true, create: true, mode: 0o600 });
+  let locked = false;
+  try {
+    locked = await file.tryLock(true);
+  } finally {
+    if (!locked) file.close();
+  }
+  if (!locked) return null;
+  let held = true;
+  return {
+    release: async () => {
+      if (!held) return;
+      held = false;
+      try {
+        await file.unlock();
+      } finally {
+        file.close();
+      }
+    },
+  };
 }
 
 /** Flushes a directory's entries (a created or renamed file) to disk. */
@@ -93,6 +123,34 @@ export async function scanFile(file: Deno.FsFile): Promise<ScannedRecord[]> {
     scanner.push(buf.subarray(0, n));
   }
   return scanner.records;
+}
+
+/**
+ * Yields `length` bytes of `file` from `offset` in fresh chunks of at most
+ * `chunkSize`, read synchronously: from the page cache that is quicker than
+ * a trip through the blocking thread pool. Seeks before each read, so other
+ * readers of the handle may run between chunks.
+ *
+ * @throws {Error} When the file ends first.
+ */
+export function* readRangeSync(
+  file: Deno.FsFile,
+  offset: number,
+  length: number,
+  chunkSize: number = READ_CHUNK,
+): Generator<Uint8Array> {
+  for (let done = 0; done < length;) {
+    const buf = new Uint8Array(Math.min(chunkSize, length - done));
+    file.seekSync(offset + done, Deno.SeekMode.Start);
+    const n = file.readSync(buf);
+    if (n === null) {
+      throw new Error(
+        `Cannot read ${length} bytes at offset ${offset}: the mailbox ends ${length - done} bytes early`,
+      );
+    }
+    done += n;
+    yield n === buf.length ? buf : buf.subarray(0, n);
+  }
 }
 
 /** Writes every byte of `bytes` at the file's position. */
@@ -169,8 +227,11 @@ export async function completeLength(
   }
 }
 
-/** Whether the file's last bytes are a record end: the common case, checked synchronously. */
-function endsWithRecord(file: Deno.FsFile, size: number): boolean {
+/**
+ * Whether the bytes of `file` just before offset `size` end a record (the
+ * file read as if a CRLF preceded offset 0). Synchronous: one short read.
+ */
+export function endsWithRecord(file: Deno.FsFile, size: number): boolean {
   const tail = new Uint8Array(5);
   tail.set([0x0d, 0x0a]);
   const start = Math.max(0, size - 5);

@@ -5,21 +5,28 @@
  *
  * Beside each mailbox: `mymailbox.lock`, the delivery lock every writer
  * holds (appends, the torn-tail repair, rewrites); `mymailbox.pop.lock`, the
- * POP3 session lock; and `mymailbox.tmp`, a rewrite in progress.
+ * POP3 session lock; `mymailbox.tmp`, a rewrite in progress; and
+ * `mymailbox.idx` (with `mymailbox.idx.tmp` while written whole), the index
+ * that lets `openMaildrop` skip reading the messages, which every writer
+ * brings up to date in the same locked section (`index_writer.ts`).
  *
  * @module
  */
 
 import { join } from "node:path";
-import { openIfExists, readRange, syncDir, withLock } from "./file_io.ts";
+import { openIfExists, readRange, syncDir, tryLock, withLock } from "./file_io.ts";
+import { openFileMaildrop } from "./file_maildrop.ts";
 import { GroupCommit } from "./group_commit.ts";
-import { appendRecords, listRecords, openMailbox, replaceMailbox, withdrawRecord } from "./mailbox_file.ts";
-import type { Delivery, MailRecord, MailStore, SessionLock } from "./store.ts";
+import { type IndexPaths, indexRewrittenMailbox, refreshIndex, updateIndex } from "./index_writer.ts";
+import { appendRecords, listRecords, openMailbox, removeRecords, withdrawRecord } from "./mailbox_file.ts";
+import type { Delivery, Maildrop, MailRecord, MailStore, SessionLock } from "./store.ts";
 
 const MAILBOX = "mymailbox";
 const DELIVERY_LOCK = "mymailbox.lock";
 const SESSION_LOCK = "mymailbox.pop.lock";
 const REPLACEMENT = "mymailbox.tmp";
+const INDEX = "mymailbox.idx";
+const INDEX_REPLACEMENT = "mymailbox.idx.tmp";
 
 /** Where `FileMailStore` keeps its files. */
 export interface FileMailStoreOptions {
@@ -27,12 +34,18 @@ export interface FileMailStoreOptions {
   root: string;
 }
 
-/** Counters that show how well deliveries are batched. */
+/** Counters that show how well deliveries are batched and the index serves. */
 export interface FileMailStoreStats {
   /** Copies submitted for storage, one per user of each delivery. */
   deliveries: number;
   /** Batches written, each with one lock, one write run and one sync. */
   batches: number;
+  /** `openMaildrop` calls that scanned the whole mailbox: no usable index, or one without lines. */
+  fullScans: number;
+  /** Indexes written anew from a scan of the whole mailbox (missing, stale or broken). */
+  indexRewrites: number;
+  /** Index updates that failed; the mailbox change itself stood (the index is a cache). */
+  indexErrors: number;
 }
 
 /**
@@ -49,7 +62,7 @@ export class FileMailStore implements MailStore {
   readonly #commit = new GroupCommit<Uint8Array[]>((user, records) => this.#append(user, records));
   /** User directories known to exist. */
   readonly #dirs = new Set<string>();
-  readonly #stats: FileMailStoreStats = { deliveries: 0, batches: 0 };
+  readonly #stats: FileMailStoreStats = { deliveries: 0, batches: 0, fullScans: 0, indexRewrites: 0, indexErrors: 0 };
 
   /** @param options Where the mailboxes live. */
   constructor(options: FileMailStoreOptions) {
@@ -138,49 +151,34 @@ export class FileMailStore implements MailStore {
     await withLock(join(dir, DELIVERY_LOCK), async () => {
       const file = await openIfExists(join(dir, MAILBOX), { read: true });
       if (file === null) return;
+      let kept: MailRecord[] | null;
       try {
-        const records = await listRecords(file);
-        const kept = records.filter((record) => !remove.has(record.id));
-        if (kept.length === records.length) return;
-        await replaceMailbox(file, kept, {
-          path: join(dir, MAILBOX),
-          tmpPath: join(dir, REPLACEMENT),
-        });
+        kept = await removeRecords(file, remove, { path: join(dir, MAILBOX), tmpPath: join(dir, REPLACEMENT) });
       } finally {
         file.close();
       }
+      if (kept === null) return;
       await syncDir(dir);
+      await this.#indexing(() => indexRewrittenMailbox(join(dir, MAILBOX), kept, this.#indexPaths(dir)));
     });
+  }
+
+  /**
+   * Opens the user's maildrop from the index beside the mailbox, scanning
+   * only what lies past its end; or, when the index is missing or does not
+   * describe the file, from a scan of the whole file. Takes no lock: the
+   * caller holds the session lock.
+   */
+  async openMaildrop(user: string): Promise<Maildrop> {
+    const dir = this.#dirOf(user);
+    const { maildrop, fullScan } = await openFileMaildrop(join(dir, MAILBOX), join(dir, INDEX));
+    if (fullScan) this.#stats.fullScans++;
+    return maildrop;
   }
 
   /** Tries the session lock, `flock` on `mymailbox.pop.lock`, once. */
   async lockSession(user: string): Promise<SessionLock | null> {
-    const dir = await this.#userDir(user);
-    const file = await Deno.open(join(dir, SESSION_LOCK), {
-      read: true,
-      write: true,
-      create: true,
-      mode: 0o600,
-    });
-    let locked = false;
-    try {
-      locked = await file.tryLock(true);
-    } finally {
-      if (!locked) file.close();
-    }
-    if (!locked) return null;
-    let held = true;
-    return {
-      release: async () => {
-        if (!held) return;
-        held = false;
-        try {
-          await file.unlock();
-        } finally {
-          file.close();
-        }
-      },
-    };
+    return await tryLock(join(await this.#userDir(user), SESSION_LOCK));
   }
 
   /** Appends one batch of records to the user's mailbox and syncs it. */
@@ -190,7 +188,8 @@ export class FileMailStore implements MailStore {
     await withLock(join(dir, DELIVERY_LOCK), async () => {
       const { file, created } = openMailbox(join(dir, MAILBOX));
       try {
-        await appendRecords(file, records.flat());
+        const start = await appendRecords(file, records.flat());
+        await this.#indexing(() => updateIndex(file, this.#indexPaths(dir), start));
       } finally {
         file.close();
       }
@@ -221,7 +220,26 @@ export class FileMailStore implements MailStore {
         file.close();
       }
       if (replaced) await syncDir(dir);
+      await this.#indexing(() => refreshIndex(join(dir, MAILBOX), this.#indexPaths(dir)));
     });
+  }
+
+  /**
+   * Runs an index update under the delivery lock, counting what it did.
+   * A failure is counted, not thrown: the mailbox change has been made,
+   * and readers check the index and fall back on scanning.
+   */
+  async #indexing(update: () => Promise<boolean | void>): Promise<void> {
+    try {
+      if (await update()) this.#stats.indexRewrites++;
+    } catch {
+      this.#stats.indexErrors++;
+    }
+  }
+
+  /** The index files of the mailbox in `dir`. */
+  #indexPaths(dir: string): IndexPaths {
+    return { path: join(dir, INDEX), tmpPath: join(dir, INDEX_REPLACEMENT) };
   }
 
   /** The user's directory, created (and made durable) when missing. */

@@ -30,11 +30,13 @@ export function openMailbox(path: string): { file: Deno.FsFile; created: boolean
 /**
  * Cuts a torn tail, appends the chunks and syncs. On failure, truncates back
  * so that no part of the batch remains.
+ *
+ * @returns The offset where the chunks were written.
  */
 export async function appendRecords(
   file: Deno.FsFile,
   chunks: Uint8Array[],
-): Promise<void> {
+): Promise<number> {
   const { size: found } = file.statSync();
   const size = await completeLength(file, found);
   try {
@@ -42,6 +44,7 @@ export async function appendRecords(
     file.seekSync(size, Deno.SeekMode.Start);
     writeChunksSync(file, chunks);
     await file.syncData();
+    return size;
   } catch (error) {
     try {
       await file.truncate(size);
@@ -88,6 +91,26 @@ export async function replaceMailbox(
   }
 }
 
+/**
+ * Replaces the mailbox at `path` by one without the records whose ids (as
+ * `listRecords` gives them) are in `remove`, as `replaceMailbox` does.
+ *
+ * @returns The kept records with the ids they carry (before `uniqueIds`),
+ *   or `null` when no record matched and the mailbox was left as it is.
+ */
+export async function removeRecords(
+  file: Deno.FsFile,
+  remove: ReadonlySet<string>,
+  paths: { path: string; tmpPath: string },
+): Promise<MailRecord[] | null> {
+  const records = await listRawRecords(file);
+  const ids = uniqueIds(records.map((record) => record.id));
+  const kept = records.filter((_, i) => !remove.has(ids[i]));
+  if (kept.length === records.length) return null;
+  await replaceMailbox(file, kept, paths);
+  return kept;
+}
+
 /** Merges records that follow each other into `[offset, length]` runs. */
 function contiguousRuns(records: Span[]): [number, number][] {
   const runs: [number, number][] = [];
@@ -105,16 +128,25 @@ function contiguousRuns(records: Span[]): [number, number][] {
  * unique (`uniqueIds`).
  */
 export async function listRecords(file: Deno.FsFile): Promise<MailRecord[]> {
-  const scanned = await scanFile(file);
-  const ids: string[] = [];
-  for (const { offset, storedLength, header } of scanned) {
-    ids.push(header.id ?? await fallbackId(readRange(file, offset, storedLength)));
-  }
-  const unique = uniqueIds(ids);
-  return scanned.map(({ offset, storedLength, size, header }, i) => {
+  const records = await listRawRecords(file);
+  const unique = uniqueIds(records.map((record) => record.id));
+  for (const [i, record] of records.entries()) record.id = unique[i];
+  return records;
+}
+
+/**
+ * Lists the complete records of an open mailbox with the ids they carry:
+ * the trace id, or the `fallbackId` of a record without one. Repeated ids
+ * are left as they are (the index keeps them so).
+ */
+async function listRawRecords(file: Deno.FsFile): Promise<MailRecord[]> {
+  const records: MailRecord[] = [];
+  for (const { offset, storedLength, size, header } of await scanFile(file)) {
     const { from, to, subject, received } = header;
-    return { offset, storedLength, size, id: unique[i], from, to, subject, received };
-  });
+    const id = header.id ?? await fallbackId(readRange(file, offset, storedLength));
+    records.push({ offset, storedLength, size, id, from, to, subject, received });
+  }
+  return records;
 }
 
 /**

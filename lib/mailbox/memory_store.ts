@@ -5,9 +5,10 @@
  * @module
  */
 
+import { BytesMaildrop, tableOfBytes } from "./maildrop_table.ts";
 import { concatBytes, fallbackId, uniqueIds } from "./record.ts";
 import { scanBytes } from "./scanner.ts";
-import type { Delivery, MailRecord, MailStore, SessionLock } from "./store.ts";
+import type { Delivery, Maildrop, MailRecord, MailStore, SessionLock } from "./store.ts";
 
 /** Chunk size of `read` streams, as in the file store. */
 const READ_CHUNK = 64 * 1024;
@@ -126,6 +127,16 @@ export class MemoryMailStore implements MailStore {
     if (kept.length === records.length) return;
     const slices = kept.map(({ offset, storedLength }) => bytes.subarray(offset, offset + storedLength));
     this.#boxes.set(user, concatBytes(slices));
+  }
+
+  /**
+   * Opens the user's maildrop over the mailbox as it is now: deliveries
+   * replace the byte array rather than change it, so the maildrop keeps
+   * the records present at opening.
+   */
+  async openMaildrop(user: string): Promise<Maildrop> {
+    const bytes = this.bytes(user);
+    return new BytesMaildrop(bytes, await tableOfBytes(bytes));
   }
 
   /** Takes the user's session lock unless it is held. */

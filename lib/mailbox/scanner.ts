@@ -59,6 +59,11 @@ export class RecordScanner {
     return this.#start;
   }
 
+  /** Removes and returns the records found since the last call, to keep memory bounded. */
+  drain(): ScannedRecord[] {
+    return this.records.splice(0);
+  }
+
   /** Scans the next bytes of the mailbox. The chunk is not kept. */
   push(chunk: Uint8Array): void {
     const keep = this.#header === undefined ? Math.min(this.#start, this.#scanFrom) - 2 : this.#scanFrom - 2;

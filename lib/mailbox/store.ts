@@ -50,6 +50,35 @@ export interface SessionLock {
   release(): Promise<void>;
 }
 
+/**
+ * A POP3 session's view of one maildrop: the complete records present when
+ * it was opened, numbered 0..count-1 in file order. Its memory does not
+ * grow with the messages' sizes, and only by a few dozen bytes per message.
+ *
+ * Precondition: the caller holds the user's session lock from before
+ * `openMaildrop` until after `close`, so no rewrite moves the records;
+ * deliveries may append meanwhile, which never moves existing records.
+ */
+export interface Maildrop {
+  /** Number of records. */
+  readonly count: number;
+  /** Octets of all records as a POP3 client sees them (sum of `size`). */
+  readonly totalSize: number;
+  /** Octets of record `i` as a POP3 client sees it: CRLF lines, unstuffed. */
+  size(i: number): number;
+  /** The unique id of record `i` (POP3 UIDL), unique within the maildrop. */
+  id(i: number): string;
+  /** Stored length of record `i`: dot-stuffed lines plus the ".\r\n" terminator. */
+  storedLength(i: number): number;
+  /**
+   * The stored (dot-stuffed) bytes of record `i`, terminator included, in
+   * chunks of at most 64 KiB.
+   */
+  read(i: number): AsyncIterable<Uint8Array>;
+  /** Releases the maildrop's open file; harmless to call twice. */
+  close(): void;
+}
+
 /** Storage for all users' mailboxes. */
 export interface MailStore {
   /**
@@ -90,4 +119,11 @@ export interface MailStore {
    * waiting. Resolves to `null` when another session holds it.
    */
   lockSession(user: string): Promise<SessionLock | null>;
+
+  /**
+   * Opens the user's maildrop for a POP3 session (see `Maildrop`). Fast
+   * even for a large mailbox: it does not read the messages. A missing
+   * mailbox is an empty maildrop.
+   */
+  openMaildrop(user: string): Promise<Maildrop>;
 }

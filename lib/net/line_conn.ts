@@ -1,12 +1,13 @@
 /**
  * A line-oriented connection over a Node-style socket: the only place in the
- * servers that touches sockets.
+ * servers that touches sockets, including the upgrade to TLS.
  *
  * @module
  */
 
 import type { Duplex } from "node:stream";
 import { type Line, LineSplitter } from "./line_splitter.ts";
+import { acceptTls, HANDSHAKE_TIMEOUT_MS, type TlsIdentity } from "./tls.ts";
 
 /** Why `readLine` returned no line. */
 export type ReadEnd = "eof" | "timeout" | "aborted";
@@ -17,15 +18,30 @@ export interface LineConnOptions {
   idleTimeoutMs: number;
   /** Aborting it makes a waiting `readLine` return "aborted" (server shutdown). */
   signal?: AbortSignal;
+  /**
+   * Milliseconds within which a line must be complete once its first byte
+   * arrived, however slowly its bytes trickle in (slowloris); a read waiting
+   * past it returns "timeout". No limit when undefined.
+   */
+  lineTimeoutMs?: number;
+  /**
+   * Bytes per second that a run of `readChunk` calls (SMTP DATA) must
+   * average, after a grace of `lineTimeoutMs`. No limit when undefined.
+   */
+  minDataRate?: number;
 }
 
 /** Input is paused once this much is buffered and not yet read as lines. */
 const HIGH_WATER = 256 * 1024;
 
+/** Queued output is sent once this much has gathered, without waiting for the reader. */
+const FLUSH_AT = 64 * 1024;
+
 /** How often idle connections are looked for; a timeout fires up to this late. */
 const SWEEP_MS = 250;
 
 const encoder = new TextEncoder();
+const LF = 0x0a;
 
 /**
  * Reads lines from and writes bytes to one connection. Output is buffered
@@ -36,12 +52,19 @@ export class LineConn {
   #socket: Duplex;
   #splitter = new LineSplitter();
   #out: Uint8Array[] = [];
+  #outBytes = 0;
   #ended = false;
   #closed = false;
   #wake: ((woke: boolean) => void) | undefined;
   #options: LineConnOptions;
   /** When the current wait for input began or input last arrived. */
   #idleSince = 0;
+  /** Since when the input received ends in an unfinished line; undefined while it ends with LF. */
+  #partialSince: number | undefined;
+  /** Octets received in all. */
+  #received = 0;
+  /** When the current run of `readChunk` calls began, and `#received` then. */
+  #bulk: { since: number; received: number } | undefined;
 
   // One timer checks every connection's idle time, rather than a timer per read.
   static #watched = new Set<LineConn>();
@@ -50,7 +73,8 @@ export class LineConn {
   static #sweep(): void {
     const now = Date.now();
     for (const conn of LineConn.#watched) {
-      if (conn.#wake && now - conn.#idleSince >= conn.#options.idleTimeoutMs) conn.#wake(false);
+      if (!conn.#wake) continue;
+      if (now - conn.#idleSince >= conn.#options.idleTimeoutMs || conn.#pastDeadline(now)) conn.#wake(false);
     }
   }
 
@@ -69,16 +93,54 @@ export class LineConn {
     this.#socket = socket;
     this.#options = options;
     this.#watch(true);
-    socket.on("data", (chunk: Uint8Array) => {
-      this.#idleSince = Date.now();
-      this.#splitter.push(chunk);
-      if (this.#splitter.buffered > HIGH_WATER) socket.pause();
-      this.#wakeReader();
-    });
+    this.#listen(socket);
+    options.signal?.addEventListener("abort", () => this.#wakeReader());
+  }
+
+  #onData = (chunk: Uint8Array): void => {
+    this.#idleSince = Date.now();
+    this.#noteInput(chunk);
+    this.#splitter.push(chunk);
+    if (this.#splitter.buffered > HIGH_WATER) this.#socket.pause();
+    this.#wakeReader();
+  };
+
+  #listen(socket: Duplex): void {
+    socket.on("data", this.#onData);
     socket.on("end", () => this.#finish());
     socket.on("close", () => this.#finish());
     socket.on("error", () => this.#finish());
-    options.signal?.addEventListener("abort", () => this.#wakeReader());
+  }
+
+  /**
+   * Sends the queued output (the go-ahead reply) in plaintext, then runs the
+   * server side of a TLS handshake; afterwards lines are read and written
+   * through TLS. Everything received but not yet read is discarded first:
+   * commands pipelined behind STARTTLS in plaintext must never be taken as
+   * if they had come through TLS (the STARTTLS command-injection attacks,
+   * CVE-2011-0411 and kin; RFC 3207 §4.2).
+   *
+   * @returns undefined once TLS is up, or why the handshake failed; the
+   *   connection is then at its end, and only `close` is left to do
+   */
+  async startTls(identity: TlsIdentity): Promise<string | undefined> {
+    const plain = this.#socket;
+    // Stop taking plaintext before anything else: the client's handshake may
+    // follow the go-ahead at once, and must reach TLS, not the splitter.
+    plain.pause();
+    plain.off("data", this.#onData);
+    this.#splitter.take();
+    this.#partialSince = undefined;
+    const out = this.#takeOutput();
+    if (out !== undefined && !this.#ended) plain.write(out);
+    const secure = await acceptTls(plain, identity, HANDSHAKE_TIMEOUT_MS);
+    if (secure instanceof Error) {
+      this.#finish();
+      return secure.message;
+    }
+    this.#socket = secure;
+    this.#listen(secure);
+    return undefined;
   }
 
   /**
@@ -88,15 +150,18 @@ export class LineConn {
    * @param limit the longest line accepted, in octets including CRLF
    */
   readLine(limit: number): Promise<Line | ReadEnd> {
+    this.#bulk = undefined;
     return this.#read(() => this.#splitter.next(limit));
   }
 
   /**
    * Returns whatever input is buffered, waiting for some if there is none
    * (after flushing output), or why none will come. Give back what is not
-   * used with `unread`.
+   * used with `unread`. Calls with no `readLine` between them are one bulk
+   * transfer, which `minDataRate` applies to.
    */
   readChunk(): Promise<Uint8Array | ReadEnd> {
+    this.#bulk ??= { since: Date.now(), received: this.#received };
     return this.#read(() => this.#splitter.buffered > 0 ? this.#splitter.take() : undefined);
   }
 
@@ -129,6 +194,25 @@ export class LineConn {
     });
   }
 
+  // Deadlines against slow senders, beside the idle timeout that any byte resets.
+
+  /** Tracks when the unfinished line at the end of the input began. */
+  #noteInput(chunk: Uint8Array): void {
+    this.#received += chunk.length;
+    if (chunk[chunk.length - 1] === LF) this.#partialSince = undefined;
+    else if (this.#partialSince === undefined || chunk.includes(LF)) this.#partialSince = Date.now();
+  }
+
+  /** True when a line has been unfinished too long, or a bulk transfer is slower than the minimum rate. */
+  #pastDeadline(now: number): boolean {
+    const { lineTimeoutMs, minDataRate } = this.#options;
+    if (lineTimeoutMs === undefined) return false;
+    if (this.#partialSince !== undefined && now - this.#partialSince >= lineTimeoutMs) return true;
+    if (this.#bulk === undefined || minDataRate === undefined) return false;
+    const earnedMs = (this.#received - this.#bulk.received) / minDataRate * 1000;
+    return now - this.#bulk.since >= lineTimeoutMs + earnedMs;
+  }
+
   #wakeReader(): void {
     this.#wake?.(true);
   }
@@ -141,18 +225,30 @@ export class LineConn {
 
   /** Queues text or bytes for sending; `flush` or the next wait sends them. */
   write(data: string | Uint8Array): void {
-    this.#out.push(typeof data === "string" ? encoder.encode(data) : data);
+    const bytes = typeof data === "string" ? encoder.encode(data) : data;
+    this.#out.push(bytes);
+    this.#outBytes += bytes.length;
+  }
+
+  /** Sends queued output once 64 KiB or more has gathered; see `flush`. */
+  async flushIfFull(): Promise<void> {
+    if (this.#outBytes >= FLUSH_AT) await this.flush();
   }
 
   /** Sends queued output, resolving once the socket accepted it. */
   async flush(): Promise<void> {
-    if (this.#out.length === 0 || this.#ended) {
-      this.#out = [];
-      return;
-    }
-    const data = this.#out.length === 1 ? this.#out[0] : concat(this.#out);
-    this.#out = [];
+    const data = this.#takeOutput();
+    if (data === undefined || this.#ended) return;
     if (!this.#socket.write(data)) await this.#drained();
+  }
+
+  /** Takes all queued output as one array, or undefined when there is none. */
+  #takeOutput(): Uint8Array | undefined {
+    const out = this.#out;
+    this.#out = [];
+    this.#outBytes = 0;
+    if (out.length === 0) return undefined;
+    return out.length === 1 ? out[0] : concat(out);
   }
 
   #drained(): Promise<void> {

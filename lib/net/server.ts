@@ -1,11 +1,15 @@
 /**
  * A TCP listener shared by both servers: accepts connections, caps how many
- * run at once, and shuts down gracefully.
+ * run at once in all and from one client address, and shuts down gracefully.
  *
  * @module
  */
 
 import { createServer, type Socket } from "node:net";
+import { clientKey } from "./client_key.ts";
+
+/** Why a connection is turned away: the server is full, or the client's address has its share. */
+export type RefusalReason = "busy" | "address";
 
 /** Options for `startServer`. */
 export interface ServerOptions {
@@ -15,11 +19,16 @@ export interface ServerOptions {
   port: number;
   /** Connections served at once; more are refused through `refuse`. */
   maxConnections: number;
+  /** Connections served at once from one client address (IPv6: one /64); more are refused through `refuse`. */
+  maxConnectionsPerAddress: number;
   /** Serves one connection; `signal` aborts when the server shuts down. */
   serve(socket: Socket, signal: AbortSignal): Promise<void>;
-  /** Answers a connection over the cap (e.g. with 421) and closes it. */
-  refuse(socket: Socket): void;
+  /** Answers a connection over a cap (e.g. with 421) and ends it; it is destroyed a little later regardless. */
+  refuse(socket: Socket, reason: RefusalReason): void;
 }
+
+/** How long a refused connection may take to read its answer before it is destroyed. */
+const REFUSED_LINGER_MS = 5000;
 
 /** A running server. */
 export interface RunningServer {
@@ -34,16 +43,21 @@ export interface RunningServer {
   shutdown(graceMs: number): Promise<void>;
 }
 
-/** Starts listening; resolves once connections are accepted. */
+/**
+ * Starts listening; resolves once connections are accepted.
+ *
+ * @throws {Deno.errors.NotCapable} when this process may not listen on the host and port (`--allow-net`)
+ */
 export function startServer(options: ServerOptions): Promise<RunningServer> {
+  checkNetPermission(options.host, options.port);
   const sessions = new Set<Promise<void>>();
   const sockets = new Set<Socket>();
+  const perAddress = new AddressCounts(options.maxConnectionsPerAddress);
   const stop = new AbortController();
   const server = createServer({ noDelay: true }, (socket) => {
-    if (sessions.size >= options.maxConnections || stop.signal.aborted) {
-      options.refuse(socket);
-      return;
-    }
+    const key = clientKey(socket.remoteAddress ?? "unknown");
+    if (sessions.size >= options.maxConnections || stop.signal.aborted) return turnAway(socket, "busy", options);
+    if (!perAddress.take(key)) return turnAway(socket, "address", options);
     sockets.add(socket);
     const session = options.serve(socket, stop.signal)
       .catch((error) => console.error(`session error: ${error?.stack ?? error}`))
@@ -51,6 +65,7 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
         sockets.delete(socket);
         socket.destroy();
         sessions.delete(session);
+        perAddress.release(key);
       });
     sessions.add(session);
   });
@@ -76,4 +91,54 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
       });
     });
   });
+}
+
+/** Connections open per client key, each up to a cap; keys with none are not kept. */
+class AddressCounts {
+  #counts = new Map<string, number>();
+  #cap: number;
+
+  constructor(cap: number) {
+    this.#cap = cap;
+  }
+
+  /** Counts one more connection for `key`, unless it has its cap already. */
+  take(key: string): boolean {
+    const open = this.#counts.get(key) ?? 0;
+    if (open >= this.#cap) return false;
+    this.#counts.set(key, open + 1);
+    return true;
+  }
+
+  /** Counts one connection of `key` less. */
+  release(key: string): void {
+    const open = (this.#counts.get(key) ?? 1) - 1;
+    if (open > 0) this.#counts.set(key, open);
+    else this.#counts.delete(key);
+  }
+}
+
+/**
+ * Lets `refuse` answer, then makes sure the socket goes: a client that never
+ * reads its answer or never closes must not hold a socket that no cap counts.
+ */
+function turnAway(socket: Socket, reason: RefusalReason, options: ServerOptions): void {
+  socket.on("error", () => socket.destroy());
+  socket.setTimeout(REFUSED_LINGER_MS, () => socket.destroy());
+  options.refuse(socket, reason);
+}
+
+/**
+ * Fails early, with a message naming the address, when the process may not
+ * listen there (`--allow-net`; the tasks allow 127.0.0.1 only, see README).
+ * Where Deno may ask the user (a terminal, no `--no-prompt`), it asks.
+ */
+function checkNetPermission(host: string, port: number): void {
+  const name = host.includes(":") ? `[${host}]` : host;
+  const descriptor = { name: "net", host: `${name}:${port}` } as const;
+  const state = Deno.permissions.querySync(descriptor).state;
+  if (state === "granted" || (state === "prompt" && Deno.permissions.requestSync(descriptor).state === "granted")) {
+    return;
+  }
+  throw new Deno.errors.NotCapable(`Cannot listen on ${name}:${port}: not allowed; run Deno with --allow-net=${name}`);
 }

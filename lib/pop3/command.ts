@@ -12,7 +12,9 @@ export type Pop3Command =
   | { verb: "LIST" | "UIDL"; msg?: number }
   | { verb: "RETR" | "DELE"; msg: number }
   | { verb: "TOP"; msg: number; lines: number }
-  | { verb: "QUIT" | "STAT" | "NOOP" | "RSET" | "CAPA" };
+  | { verb: "QUIT" | "STAT" | "NOOP" | "RSET" | "CAPA" | "STLS" }
+  /** RFC 5034 §4: the mechanism, upper case, and the initial response if given; neither lists the mechanisms. */
+  | { verb: "AUTH"; mechanism?: string; initial?: string };
 
 /** Why a line is not a command we carry out. */
 export type Pop3CommandError = { error: "unknown"; verb: string } | { error: "syntax"; detail: string };
@@ -41,7 +43,12 @@ export function parsePop3Command(line: string): Pop3Command | Pop3CommandError {
     case "NOOP":
     case "RSET":
     case "CAPA":
+    case "STLS":
       return args.length === 0 ? { verb } : syntax(`${verb} takes no argument`);
+    case "AUTH":
+      if (args.length === 0) return { verb };
+      if (args.length > 2 || args.includes("")) return syntax("expected AUTH mechanism [initial-response]");
+      return { verb, mechanism: args[0].toUpperCase(), initial: args[1] };
     case "LIST":
     case "UIDL":
       if (args.length === 0) return { verb };

@@ -4,11 +4,19 @@
  * @module
  */
 
+import { LOGIN_FLAGS, LOGIN_FLAGS_USAGE, type LoginLimits, parseLoginLimits } from "../auth/login_flags.ts";
 import { parseFlags, parsePort, positiveFlag } from "../cli.ts";
+import {
+  CONNECTION_FLAGS,
+  CONNECTION_FLAGS_USAGE,
+  type ConnectionLimits,
+  parseConnectionLimits,
+} from "../net/connection_flags.ts";
+import { parseTlsFlags, TLS_FLAGS, TLS_USAGE, type TlsConfig } from "../tls_setup.ts";
 
 /** One-line usage of `popserver.ts`. */
 export const POP3_USAGE = "popserver.ts <pop3_port> [--root DIR] [--host ADDR] [--max-connections N] " +
-  "[--idle-timeout SECONDS] [--failed-login-delay MS] [--max-failed-logins N]";
+  `[--idle-timeout SECONDS] [--max-errors N] ${CONNECTION_FLAGS_USAGE} ${LOGIN_FLAGS_USAGE} ${TLS_USAGE}`;
 
 /** Everything `popserver.ts` is told on its command line. */
 export interface Pop3Config {
@@ -22,10 +30,14 @@ export interface Pop3Config {
   maxConnections: number;
   /** Seconds without input before a session is closed (RFC 1939 §3: at least 10 minutes). */
   idleTimeoutSeconds: number;
-  /** Delay before answering the first failed login, doubled for each further one. */
-  failedLoginDelayMs: number;
-  /** Failed logins after which a session is closed. */
-  maxFailedLogins: number;
+  /** Error replies in one session after which it is closed. */
+  maxErrors: number;
+  /** Caps per client address and the line deadline. */
+  connections: ConnectionLimits;
+  /** Delays, session cap and lockout for failed logins. */
+  login: LoginLimits;
+  /** STLS, the implicit-TLS port and who may log in without TLS. */
+  tls: TlsConfig;
 }
 
 /**
@@ -39,8 +51,10 @@ export function parsePop3Args(args: string[]): Pop3Config {
     host: { type: "string", default: "127.0.0.1" },
     "max-connections": { type: "string", default: "100" },
     "idle-timeout": { type: "string", default: "600" },
-    "failed-login-delay": { type: "string", default: "1000" },
-    "max-failed-logins": { type: "string", default: "3" },
+    "max-errors": { type: "string", default: "20" },
+    ...CONNECTION_FLAGS,
+    ...LOGIN_FLAGS,
+    ...TLS_FLAGS,
   }, { count: 1, names: "pop3_port" });
   const positive = (name: string) => positiveFlag(values, name);
   return {
@@ -49,7 +63,9 @@ export function parsePop3Args(args: string[]): Pop3Config {
     root: values.root as string,
     maxConnections: positive("max-connections"),
     idleTimeoutSeconds: positive("idle-timeout"),
-    failedLoginDelayMs: positive("failed-login-delay"),
-    maxFailedLogins: positive("max-failed-logins"),
+    maxErrors: positive("max-errors"),
+    connections: parseConnectionLimits(values),
+    login: parseLoginLimits(values),
+    tls: parseTlsFlags(values),
   };
 }

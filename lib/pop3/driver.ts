@@ -6,9 +6,10 @@
  * @module
  */
 
-import type { MailStore, SessionLock } from "../mailbox/store.ts";
+import type { Maildrop, MailStore, SessionLock } from "../mailbox/store.ts";
 import type { LineConn } from "../net/line_conn.ts";
-import type { UserDb } from "../users.ts";
+import type { Authenticator } from "../auth/authenticator.ts";
+import type { TlsCredentials } from "../net/tls.ts";
 import { err } from "./reply.ts";
 import type { LoginResult, Pop3Action, Pop3Session, Pop3Step } from "./session.ts";
 import { TopCutter } from "./top_cutter.ts";
@@ -17,14 +18,16 @@ import { TopCutter } from "./top_cutter.ts";
 export interface Pop3DriverOptions {
   /** The maildrops. */
   store: MailStore;
-  /** Who may log in. */
-  users: UserDb;
+  /** Checks logins. */
+  auth: Authenticator;
+  /** The certificate for STLS; undefined when TLS is not configured. */
+  tls?: TlsCredentials;
   /** Longest command line, CRLF included (RFC 2449 §4: 255). */
   commandLine: number;
-  /** Delay before answering the first failed login; it doubles with each further failure. */
-  failedLoginDelayMs: number;
   /** Failed logins after which the session is closed. */
   maxFailedLogins: number;
+  /** Error replies after which the session is closed. */
+  maxErrors: number;
   /** The client's address, for the log. */
   clientAddress: string;
   /** Receives one log line per session. */
@@ -33,116 +36,172 @@ export interface Pop3DriverOptions {
 
 const decoder = new TextDecoder();
 const TERMINATOR = new Uint8Array([0x2e, 0x0d, 0x0a]);
-/** The longest wait between failed logins. */
-const MAX_DELAY_MS = 8000;
 
 /** Runs one POP3 session to its end, releases the maildrop and closes the connection. */
 export async function drivePop3(conn: LineConn, session: Pop3Session, options: Pop3DriverOptions): Promise<void> {
-  let lock: SessionLock | undefined;
-  let failures = 0;
-  let retrieved = 0;
-  let outcome = "disconnected";
-  const carryOut = async (action: Pop3Action): Promise<Pop3Step | undefined> => {
+  await new Pop3Run(conn, session, options).run();
+}
+
+/** One session's run: the maildrop it holds, and the counts and outcome for its log line. */
+class Pop3Run {
+  #conn: LineConn;
+  #session: Pop3Session;
+  #options: Pop3DriverOptions;
+  #lock: SessionLock | undefined;
+  #maildrop: Maildrop | undefined;
+  #failures = 0;
+  #errors = 0;
+  #retrieved = 0;
+  #outcome = "disconnected";
+
+  constructor(conn: LineConn, session: Pop3Session, options: Pop3DriverOptions) {
+    this.#conn = conn;
+    this.#session = session;
+    this.#options = options;
+  }
+
+  async run(): Promise<void> {
+    const conn = this.#conn;
+    try {
+      conn.write(`${this.#session.greeting()}\r\n`);
+      for (;;) {
+        const line = await conn.readLine(this.#options.commandLine);
+        if (line === "eof") break;
+        if (line === "timeout" || line === "aborted") {
+          // RFC 1939 §3: on the autologout timer, close without a reply and without deleting.
+          if (line === "aborted") conn.write(`${err("[SYS/TEMP] Server shutting down")}\r\n`);
+          this.#outcome = line;
+          break;
+        }
+        const step = await this.#play(this.#session.receive(decoder.decode(line.bytes), line.tooLong));
+        if (step.close) {
+          if (this.#session.state === "authorization" && this.#outcome === "disconnected") {
+            this.#outcome = this.#failures > 0 ? "closed after failed logins" : "quit";
+          }
+          break;
+        }
+        if (this.#errors >= this.#options.maxErrors) {
+          conn.write(`${err("Too many errors, closing connection")}\r\n`);
+          this.#outcome = "too many errors";
+          break;
+        }
+      }
+    } finally {
+      await this.#finish();
+    }
+  }
+
+  /** Sends a step's replies and carries out its action, and those of the steps that follow; returns the last step. */
+  async #play(first: Pop3Step): Promise<Pop3Step> {
+    let step = first;
+    for (;;) {
+      for (const r of step.replies) {
+        if (r.startsWith("-ERR")) this.#errors++;
+        this.#conn.write(`${r}\r\n`);
+        await this.#conn.flushIfFull();
+      }
+      const next = step.action ? await this.#carryOut(step.action) : undefined;
+      if (next === undefined) return step;
+      step = next;
+    }
+  }
+
+  async #carryOut(action: Pop3Action): Promise<Pop3Step | undefined> {
+    const session = this.#session;
     switch (action.type) {
       case "login": {
-        const result = await login(action.user, action.password, options);
-        if (!result.ok && result.reason === "auth") {
-          failures++;
-          await sleep(Math.min(options.failedLoginDelayMs * 2 ** (failures - 1), MAX_DELAY_MS));
-        }
-        if (result.ok) lock = result.lock;
+        const result = await login(action.user, action.password, this.#failures, this.#options);
+        if (!result.ok && (result.reason === "auth" || result.reason === "locked")) this.#failures++;
+        if (result.ok) ({ lock: this.#lock, maildrop: this.#maildrop } = result);
         const step = session.loggedIn(result);
-        return failures >= options.maxFailedLogins ? { ...step, close: true } : step;
+        return this.#failures >= this.#options.maxFailedLogins ? { ...step, close: true } : step;
+      }
+      case "starttls": {
+        const failure = await startTls(this.#conn, session, this.#options);
+        if (failure === undefined) return undefined;
+        this.#outcome = failure;
+        return { replies: [], close: true };
       }
       case "retrieve":
-        retrieved++;
-        await sendRecord(conn, options.store, session.user, action);
+        this.#retrieved++;
+        await sendRecord(this.#conn, this.#maildrop!, action);
         return undefined;
       case "commit": {
-        const ok = await options.store.remove(session.user, action.remove).then(() => true, () => false);
-        outcome = ok ? `quit, deleted ${action.remove.size}` : "quit, commit failed";
+        this.#maildrop?.close();
+        const ok = await this.#options.store.remove(session.user, action.remove).then(() => true, () => false);
+        this.#outcome = ok ? `quit, deleted ${action.remove.size}` : "quit, commit failed";
         return session.committed({ ok });
       }
     }
-  };
-  try {
-    conn.write(`${session.greeting()}\r\n`);
-    for (;;) {
-      const line = await conn.readLine(options.commandLine);
-      if (line === "eof") break;
-      if (line === "timeout" || line === "aborted") {
-        // RFC 1939 §3: on the autologout timer, close without a reply and without deleting.
-        if (line === "aborted") conn.write(`${err("[SYS/TEMP] Server shutting down")}\r\n`);
-        outcome = line;
-        break;
-      }
-      let step = session.receive(decoder.decode(line.bytes), line.tooLong);
-      for (;;) {
-        for (const r of step.replies) conn.write(`${r}\r\n`);
-        const next = step.action ? await carryOut(step.action) : undefined;
-        if (next === undefined) break;
-        step = next;
-      }
-      if (step.close) {
-        if (session.state === "authorization") outcome = failures > 0 ? "closed after failed logins" : "quit";
-        break;
-      }
-    }
-  } finally {
-    await lock?.release();
-    await conn.close();
-    const user = session.user || "-";
-    options.log(
-      `${new Date().toISOString()} pop3 client=${options.clientAddress} user=${user} failed_logins=${failures} ` +
-        `retrieved=${retrieved} outcome=${outcome}`,
+  }
+
+  /** Releases the maildrop, closes the connection and writes the session's log line. */
+  async #finish(): Promise<void> {
+    this.#maildrop?.close();
+    await this.#lock?.release();
+    await this.#conn.close();
+    const { clientAddress, log } = this.#options;
+    log(
+      `${new Date().toISOString()} pop3 client=${clientAddress} user=${this.#session.user || "-"} ` +
+        `failed_logins=${this.#failures} retrieved=${this.#retrieved} outcome=${this.#outcome}`,
     );
   }
 }
 
-/** Verifies the password, takes the maildrop lock and lists the maildrop. */
+/**
+ * STLS (RFC 2595 §4): a temporary error when the certificate cannot be
+ * loaded now; otherwise "+OK", then the handshake.
+ *
+ * @returns undefined when the session goes on (under TLS or not), or the
+ *   log outcome of a failed handshake, after which it must end
+ */
+async function startTls(conn: LineConn, session: Pop3Session, options: Pop3DriverOptions): Promise<string | undefined> {
+  const current = options.tls ? await options.tls.current() : { error: "TLS is not configured" };
+  if ("error" in current) options.log(`${new Date().toISOString()} pop3 TLS unavailable: ${current.error}`);
+  for (const r of session.tlsReady("identity" in current).replies) conn.write(`${r}\r\n`);
+  if (!("identity" in current)) return undefined;
+  const failure = await conn.startTls(current.identity);
+  return failure === undefined ? undefined : `TLS handshake failed: ${failure}`;
+}
+
+/** Verifies the password, takes the maildrop lock and opens the maildrop. */
 async function login(
   name: string,
   password: string,
+  sessionFailures: number,
   options: Pop3DriverOptions,
-): Promise<LoginResult & ({ ok: false } | { ok: true; lock: SessionLock })> {
-  const user = options.users.verify(name, password);
-  if (user === undefined) return { ok: false, reason: "auth" };
+): Promise<LoginResult & ({ ok: false } | { ok: true; lock: SessionLock; maildrop: Maildrop })> {
+  const attempt = { name, password, clientAddress: options.clientAddress, service: "pop3" as const, sessionFailures };
+  const outcome = await options.auth.authenticate(attempt);
+  if (!outcome.ok) return { ok: false, reason: outcome.reason === "locked" ? "locked" : "auth" };
+  const user = outcome.user;
   const lock = await options.store.lockSession(user).catch(() => undefined);
   if (lock === undefined) return { ok: false, reason: "temporary" };
   if (lock === null) return { ok: false, reason: "in-use" };
   try {
-    return { ok: true, user, messages: await options.store.list(user), lock };
+    return { ok: true, user, maildrop: await options.store.openMaildrop(user), lock };
   } catch {
     await lock.release();
     return { ok: false, reason: "temporary" };
   }
 }
 
-/** Streams a record's stored bytes (or its TOP part) and the terminator, with backpressure. */
+/**
+ * Sends a record's stored bytes (or its TOP part) and the terminator. Output
+ * is flushed only when enough has gathered, so many small pipelined RETRs
+ * leave in few writes; memory stays bounded by the flush threshold.
+ */
 async function sendRecord(
   conn: LineConn,
-  store: MailStore,
-  user: string,
+  maildrop: Maildrop,
   action: Pop3Action & { type: "retrieve" },
 ): Promise<void> {
-  const cutter = action.bodyLines === undefined
-    ? undefined
-    : new TopCutter(action.bodyLines, action.record.storedLength);
-  const reader = store.read(user, action.record).getReader();
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      conn.write(cutter ? cutter.take(value) : value);
-      if (cutter?.done) break;
-      await conn.flush();
-    }
-  } finally {
-    await reader.cancel();
+  const { index, bodyLines } = action;
+  const cutter = bodyLines === undefined ? undefined : new TopCutter(bodyLines, maildrop.storedLength(index));
+  for await (const chunk of maildrop.read(index)) {
+    conn.write(cutter ? cutter.take(chunk) : chunk);
+    await conn.flushIfFull();
+    if (cutter?.done) break;
   }
   if (cutter) conn.write(TERMINATOR);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -19,8 +19,10 @@ export function err(text: string): string {
 
 /**
  * A multi-line reply: the status line, the lines dot-stuffed, then the
- * terminating "." line (RFC 1939 §3).
+ * terminating "." line (RFC 1939 §3). Lines are taken as they are sent.
  */
-export function multiline(status: string, lines: string[]): string[] {
-  return [status, ...lines.map((l) => l.startsWith(".") ? `.${l}` : l), "."];
+export function* multiline(status: string, lines: Iterable<string>): Generator<string> {
+  yield status;
+  for (const line of lines) yield line.startsWith(".") ? `.${line}` : line;
+  yield ".";
 }

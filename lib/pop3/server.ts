@@ -1,14 +1,18 @@
 /**
- * Starts the POP3 server from a parsed configuration.
+ * Starts the POP3 server from a parsed configuration: the plain port with
+ * STLS when a certificate is given, and the implicit-TLS port if asked.
  *
  * @module
  */
 
+import type { Socket } from "node:net";
 import { hostname } from "node:os";
+import { Authenticator } from "../auth/authenticator.ts";
 import { openDataRoot } from "../data_root.ts";
 import type { StderrLog } from "../log.ts";
 import { LineConn } from "../net/line_conn.ts";
 import { type RunningServer, startServer } from "../net/server.ts";
+import { acceptImplicitTls, isTrustedLoopback, loadTls, type ServerPair, withTlsListener } from "../tls_setup.ts";
 import type { Pop3Config } from "./config.ts";
 import { drivePop3 } from "./driver.ts";
 import { err } from "./reply.ts";
@@ -18,29 +22,58 @@ import { Pop3Session } from "./session.ts";
 const COMMAND_LINE = 255;
 
 /**
- * Opens the data root and starts listening; log lines go to `log`.
+ * Opens the data root, loads the certificate and starts listening; log
+ * lines go to `log`.
  *
  * @throws {SyntaxError} when userlogincred.txt is malformed
+ * @throws {UsageError} when the certificate or key cannot be used
  */
-export async function startPop3Server(config: Pop3Config, log: StderrLog): Promise<RunningServer> {
+export async function startPop3Server(config: Pop3Config, log: StderrLog): Promise<ServerPair> {
   const { users, store } = await openDataRoot(config.root);
+  const tls = await loadTls(config.tls);
   const host = hostname();
-  return await startServer({
-    host: config.host,
-    port: config.port,
-    maxConnections: config.maxConnections,
-    refuse: (socket) => socket.end(`${err("[SYS/TEMP] Too many connections, try again later")}\r\n`),
-    serve: (socket, signal) => {
-      const conn = new LineConn(socket, { idleTimeoutMs: config.idleTimeoutSeconds * 1000, signal });
-      return drivePop3(conn, new Pop3Session(host), {
-        store,
-        users,
-        commandLine: COMMAND_LINE,
-        failedLoginDelayMs: config.failedLoginDelayMs,
-        maxFailedLogins: config.maxFailedLogins,
-        clientAddress: socket.remoteAddress ?? "unknown",
-        log: (line) => log.line(line),
-      });
-    },
-  });
+  const auth = new Authenticator({ users, ...config.login, log: (line) => log.line(line) });
+  const serve = (implicitTls: boolean) => async (socket: Socket, signal: AbortSignal): Promise<void> => {
+    const clientAddress = socket.remoteAddress ?? "unknown";
+    const logLine = (line: string) => log.line(line);
+    const stream = implicitTls ? await acceptImplicitTls(socket, tls!, { service: "pop3", log: logLine }) : socket;
+    if (stream === undefined) return;
+    const idleTimeoutMs = config.idleTimeoutSeconds * 1000;
+    const conn = new LineConn(stream, { idleTimeoutMs, signal, lineTimeoutMs: config.connections.lineTimeoutMs });
+    const session = new Pop3Session(host, {
+      tls: implicitTls ? "active" : tls ? "available" : "none",
+      loopback: isTrustedLoopback(clientAddress, config.tls),
+      allowPlaintextLogin: config.tls.allowPlaintextLogin,
+    });
+    await drivePop3(conn, session, {
+      store,
+      auth,
+      tls,
+      commandLine: COMMAND_LINE,
+      maxFailedLogins: config.login.maxFailedLogins,
+      maxErrors: config.maxErrors,
+      clientAddress,
+      log: logLine,
+    });
+  };
+  const listen = (port: number, implicitTls: boolean): Promise<RunningServer> =>
+    startServer({
+      host: config.host,
+      port,
+      maxConnections: config.maxConnections,
+      maxConnectionsPerAddress: config.connections.maxConnectionsPerAddress,
+      refuse: (socket, reason) => {
+        log.line(`${new Date().toISOString()} pop3 refused client=${socket.remoteAddress} reason=${reason}`);
+        // On the implicit-TLS port a plaintext reply would only be garbage to the client.
+        if (implicitTls) return void socket.destroy();
+        const from = reason === "address" ? " from your address" : "";
+        socket.end(`${err(`[SYS/TEMP] Too many connections${from}, try again later`)}\r\n`);
+      },
+      serve: serve(implicitTls),
+    });
+  const tlsPort = config.tls.port;
+  return await withTlsListener(
+    await listen(config.port, false),
+    tlsPort === undefined ? undefined : () => listen(tlsPort, true),
+  );
 }

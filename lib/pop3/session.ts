@@ -5,8 +5,9 @@
  * @module
  */
 
-import type { MailRecord } from "../mailbox/store.ts";
+import type { Maildrop } from "../mailbox/store.ts";
 import { parsePop3Command, type Pop3Command } from "./command.ts";
+import { Pop3Login, type Pop3Security } from "./login.ts";
 import { err, multiline, ok } from "./reply.ts";
 
 /** The session's protocol state (RFC 1939 §3). */
@@ -16,42 +17,52 @@ export type Pop3State = "authorization" | "transaction" | "update";
 export type Pop3Action =
   /** Check the password, lock and list the maildrop; report through `loggedIn`. */
   | { type: "login"; user: string; password: string }
-  /** Send the record's stored bytes, or with `bodyLines` only the header and that many body lines. */
-  | { type: "retrieve"; record: MailRecord; bodyLines?: number }
+  /** Check that TLS can start; report through `tlsReady`, send its reply, then run the handshake (RFC 2595 §4). */
+  | { type: "starttls" }
+  /** Send record `index`'s stored bytes, or with `bodyLines` only the header and that many body lines. */
+  | { type: "retrieve"; index: number; bodyLines?: number }
   /** Remove the records with these ids, release the maildrop; report through `committed`. */
   | { type: "commit"; remove: ReadonlySet<string> };
 
 /** What the driver does after one input line. */
 export interface Pop3Step {
-  /** Reply lines to send, each without CRLF. */
-  replies: string[];
+  /** Reply lines to send, each without CRLF; a long listing is produced as it is sent. */
+  replies: Iterable<string>;
   /** An action to carry out before the next line. */
   action?: Pop3Action;
   /** True when the connection must be closed after the replies. */
   close?: boolean;
 }
 
+/** What the session needs to know of a maildrop: its listing, not its bytes. */
+export type MaildropListing = Pick<Maildrop, "count" | "totalSize" | "size" | "id">;
+
 /** How a login attempt ended. */
 export type LoginResult =
-  | { ok: true; user: string; messages: MailRecord[] }
-  | { ok: false; reason: "auth" | "in-use" | "temporary" };
+  | { ok: true; user: string; maildrop: MaildropListing }
+  | { ok: false; reason: "auth" | "locked" | "in-use" | "temporary" };
 
-/** The capabilities announced by CAPA (RFC 2449 §6): exactly what is implemented. */
-const CAPABILITIES = ["TOP", "UIDL", "USER", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "IMPLEMENTATION smtpmail"];
+/** A trusted client without TLS: what the session assumes unless told otherwise. */
+const LOOPBACK: Pop3Security = { tls: "none", loopback: true, allowPlaintextLogin: false };
 
 /** A POP3 server session for one connection. */
 export class Pop3Session {
   /** The current protocol state. */
   state: Pop3State = "authorization";
   #host: string;
-  #pendingUser: string | undefined;
+  #login: Pop3Login;
   #user = "";
-  #messages: MailRecord[] = [];
+  #maildrop: MaildropListing = { count: 0, totalSize: 0, size: () => 0, id: () => "" };
   #deleted = new Set<number>();
+  #deletedSize = 0;
 
-  /** @param host this server's name, for the greeting */
-  constructor(host: string) {
+  /**
+   * @param host this server's name, for the greeting
+   * @param security whether TLS is available and who may log in without it
+   */
+  constructor(host: string, security: Pop3Security = LOOPBACK) {
     this.#host = host;
+    this.#login = new Pop3Login(security);
   }
 
   /** The user whose maildrop is open, or "" before login. */
@@ -66,14 +77,27 @@ export class Pop3Session {
 
   /** Takes one command line; `tooLong` lines get an error and change nothing. */
   receive(line: string, tooLong = false): Pop3Step {
+    if (this.#login.waiting) return this.#login.respond(line, tooLong);
     if (tooLong) return reply(err("Line too long"));
     const c = parsePop3Command(line);
-    if ("error" in c) return reply(err(c.error === "unknown" ? `Unknown command ${c.verb.slice(0, 20)}` : c.detail));
-    if (c.verb === "CAPA") return reply(...multiline(ok("Capability list follows"), CAPABILITIES));
+    if ("error" in c) {
+      return reply(
+        err(c.error === "unknown" ? `Unknown command ${c.verb.slice(0, 20).replace(/[^\x21-\x7e]/g, "?")}` : c.detail),
+      );
+    }
+    if (c.verb === "CAPA") {
+      const capabilities = this.#login.capabilities(this.state === "authorization");
+      return reply(...multiline(ok("Capability list follows"), capabilities));
+    }
     if (c.verb === "QUIT") return this.#quit();
     if (c.verb === "NOOP" && this.state === "transaction") return reply(ok(""));
-    if (this.state === "authorization") return this.#authorization(c);
+    if (this.state === "authorization") return this.#login.command(c);
     return this.#transaction(c);
+  }
+
+  /** Reports whether TLS can start now, for a `starttls` action (see `Pop3Login.tlsReady`). */
+  tlsReady(ready: boolean): Pop3Step {
+    return this.#login.tlsReady(ready);
   }
 
   /** Reports the outcome of a `login` action. */
@@ -81,6 +105,7 @@ export class Pop3Session {
     if (!result.ok) {
       const texts = {
         auth: err("[AUTH] Invalid user name or password"),
+        locked: err("[SYS/TEMP] Too many failed logins, try again later"),
         "in-use": err("[IN-USE] Maildrop is already locked by another session"),
         temporary: err("[SYS/TEMP] Maildrop cannot be opened now, try again later"),
       };
@@ -88,13 +113,13 @@ export class Pop3Session {
     }
     this.state = "transaction";
     this.#user = result.user;
-    this.#messages = result.messages;
+    this.#maildrop = result.maildrop;
     return reply(ok(`${result.user}'s maildrop has ${this.#stat()}`));
   }
 
   /** Reports the outcome of a `commit` action; the connection then closes. */
   committed(result: { ok: boolean }): Pop3Step {
-    const left = this.#messages.length - this.#deleted.size;
+    const left = this.#maildrop.count - this.#deleted.size;
     return result.ok
       ? {
         replies: [ok(`${this.#host} POP3 server signing off (${left} message${left === 1 ? "" : "s"} left)`)],
@@ -106,22 +131,8 @@ export class Pop3Session {
   #quit(): Pop3Step {
     if (this.state === "authorization") return { replies: [ok(`${this.#host} POP3 server signing off`)], close: true };
     this.state = "update";
-    const remove = new Set([...this.#deleted].map((i) => this.#messages[i].id));
+    const remove = new Set([...this.#deleted].map((i) => this.#maildrop.id(i)));
     return { replies: [], action: { type: "commit", remove } };
-  }
-
-  #authorization(c: Pop3Command): Pop3Step {
-    if (c.verb === "USER") {
-      this.#pendingUser = c.name;
-      return reply(ok("Send your password"));
-    }
-    if (c.verb === "PASS") {
-      const user = this.#pendingUser;
-      this.#pendingUser = undefined;
-      if (user === undefined) return reply(err("Send USER first"));
-      return { replies: [], action: { type: "login", user, password: c.password } };
-    }
-    return reply(err(`${c.verb} is not allowed before login`));
   }
 
   #transaction(c: Pop3Command): Pop3Step {
@@ -140,10 +151,12 @@ export class Pop3Session {
         const index = this.#lookup(c.msg);
         if (typeof index === "string") return reply(index);
         this.#deleted.add(index);
+        this.#deletedSize += this.#maildrop.size(index);
         return reply(ok(`Message ${c.msg} deleted`));
       }
       case "RSET":
         this.#deleted.clear();
+        this.#deletedSize = 0;
         return reply(ok(`Maildrop has ${this.#stat()}`));
     }
     return reply(err(`${c.verb} is not allowed after login`));
@@ -151,14 +164,7 @@ export class Pop3Session {
 
   /** Messages not marked deleted and their total size. */
   #totals(): { count: number; octets: number } {
-    let count = 0;
-    let octets = 0;
-    this.#messages.forEach((m, i) => {
-      if (this.#deleted.has(i)) return;
-      count++;
-      octets += m.size;
-    });
-    return { count, octets };
+    return { count: this.#maildrop.count - this.#deleted.size, octets: this.#maildrop.totalSize - this.#deletedSize };
   }
 
   #stat(): string {
@@ -167,30 +173,32 @@ export class Pop3Session {
   }
 
   #listing(verb: "LIST" | "UIDL", msg: number | undefined): Pop3Step {
-    const field = (m: MailRecord) => verb === "LIST" ? String(m.size) : m.id;
+    const field = (i: number) => verb === "LIST" ? String(this.#maildrop.size(i)) : this.#maildrop.id(i);
     if (msg !== undefined) {
       const index = this.#lookup(msg);
-      return typeof index === "string" ? reply(index) : reply(ok(`${msg} ${field(this.#messages[index])}`));
+      return typeof index === "string" ? reply(index) : reply(ok(`${msg} ${field(index)}`));
     }
-    const lines: string[] = [];
-    this.#messages.forEach((m, i) => {
-      if (!this.#deleted.has(i)) lines.push(`${i + 1} ${field(m)}`);
-    });
-    return reply(...multiline(ok(verb === "LIST" ? this.#stat() : "Unique-id listing follows"), lines));
+    const maildrop = this.#maildrop;
+    const deleted = new Set(this.#deleted);
+    function* lines() {
+      for (let i = 0; i < maildrop.count; i++) {
+        if (!deleted.has(i)) yield `${i + 1} ${field(i)}`;
+      }
+    }
+    return { replies: multiline(ok(verb === "LIST" ? this.#stat() : "Unique-id listing follows"), lines()) };
   }
 
   #retrieve(msg: number, bodyLines: number | undefined): Pop3Step {
     const index = this.#lookup(msg);
     if (typeof index === "string") return reply(index);
-    const record = this.#messages[index];
-    const first = bodyLines === undefined ? ok(`${record.size} octets`) : ok("Top of message follows");
-    return { replies: [first], action: { type: "retrieve", record, bodyLines } };
+    const first = bodyLines === undefined ? ok(`${this.#maildrop.size(index)} octets`) : ok("Top of message follows");
+    return { replies: [first], action: { type: "retrieve", index, bodyLines } };
   }
 
   /** Maps a message number to an index, or to the error reply for it. */
   #lookup(msg: number): number | string {
-    if (msg < 1 || msg > this.#messages.length) {
-      return err(`No such message: ${msg} (maildrop has ${this.#messages.length})`);
+    if (msg < 1 || msg > this.#maildrop.count) {
+      return err(`No such message: ${msg} (maildrop has ${this.#maildrop.count})`);
     }
     if (this.#deleted.has(msg - 1)) return err(`Message ${msg} already deleted`);
     return msg - 1;

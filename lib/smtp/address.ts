@@ -94,3 +94,8 @@ export function parseMailbox(text: string): Mailbox | string {
   if (!DOMAIN.test(domain) && !ADDRESS_LITERAL.test(domain)) return "invalid domain";
   return { local, domain, utf8: /[\u0080-\u{10FFFF}]/u.test(text) };
 }
+
+/** Formats a mailbox as `local@domain`, or the bare local part when it has no domain. */
+export function formatMailbox(m: Mailbox): string {
+  return m.domain === "" ? m.local : `${m.local}@${m.domain}`;
+}

@@ -16,7 +16,11 @@ export type Command =
   | { verb: "MAIL"; from: Mailbox | null; params: Params }
   | { verb: "RCPT"; to: Mailbox; params: Params }
   | { verb: "DATA" | "RSET" | "NOOP" | "QUIT" | "HELP" }
-  | { verb: "VRFY"; argument: string };
+  | { verb: "VRFY"; argument: string }
+  /** RFC 3207; any argument is an error the session reports (501 5.5.4). */
+  | { verb: "STARTTLS"; argument: string }
+  /** RFC 4954 §4: the mechanism, upper case, and the initial response if given. */
+  | { verb: "AUTH"; mechanism: string; initial?: string };
 
 /** Why a line is not a command we carry out. */
 export type CommandError =
@@ -34,8 +38,6 @@ const UNIMPLEMENTED = new Set([
   "ETRN",
   "ATRN",
   "BDAT",
-  "AUTH",
-  "STARTTLS",
 ]);
 
 const NO_ARGUMENT = new Set(["DATA", "RSET", "QUIT"]);
@@ -66,6 +68,10 @@ export function parseCommand(line: string): Command | CommandError {
     case "QUIT":
       if (NO_ARGUMENT.has(verb) && arg.trim() !== "") return syntax(verb, `${verb} takes no argument`);
       return { verb };
+    case "STARTTLS":
+      return { verb, argument: arg.trim() };
+    case "AUTH":
+      return parseAuth(arg);
   }
   return UNIMPLEMENTED.has(verb) ? { error: "unimplemented", verb } : { error: "unknown" };
 }
@@ -77,6 +83,16 @@ function syntax(verb: string, detail: string): CommandError {
 function parseHello(verb: "EHLO" | "HELO", domain: string): Command | CommandError {
   if (domain === "" || /\s/.test(domain)) return syntax(verb, `${verb} needs one domain or address literal`);
   return { verb, domain };
+}
+
+/** AUTH mechanism [initial-response] (RFC 4954 §4). */
+function parseAuth(arg: string): Command | CommandError {
+  const words = arg.split(" ");
+  if (words[0] === "" || words.length > 2 || words[1] === "") {
+    return syntax("AUTH", "expected AUTH mechanism [initial-response]");
+  }
+  const mechanism = words[0].toUpperCase();
+  return words.length === 2 ? { verb: "AUTH", mechanism, initial: words[1] } : { verb: "AUTH", mechanism };
 }
 
 function parseMail(arg: string): Command | CommandError {

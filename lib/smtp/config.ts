@@ -4,13 +4,22 @@
  * @module
  */
 
+import { LOGIN_FLAGS, LOGIN_FLAGS_USAGE, type LoginLimits, parseLoginLimits } from "../auth/login_flags.ts";
 import { parseFlags, parsePort, positiveFlag } from "../cli.ts";
+import {
+  CONNECTION_FLAGS,
+  CONNECTION_FLAGS_USAGE,
+  type ConnectionLimits,
+  parseConnectionLimits,
+} from "../net/connection_flags.ts";
+import { parseTlsFlags, TLS_FLAGS, TLS_USAGE, type TlsConfig } from "../tls_setup.ts";
 import type { SmtpLimits } from "./session.ts";
 
 /** One-line usage of `smtpmail.ts`. */
 export const SMTP_USAGE = "smtpmail.ts <my_port> [--root DIR] [--host ADDR] [--domain NAME]... " +
   "[--postmaster USER] [--max-message-size OCTETS] [--max-recipients N] [--max-connections N] " +
-  "[--max-errors N] [--idle-timeout SECONDS] [--command-line-limit OCTETS] [--text-line-limit OCTETS]";
+  "[--max-errors N] [--idle-timeout SECONDS] [--command-line-limit OCTETS] [--text-line-limit OCTETS] " +
+  `${CONNECTION_FLAGS_USAGE} [--min-data-rate OCTETS_PER_SECOND] ${LOGIN_FLAGS_USAGE} ${TLS_USAGE}`;
 
 /** Everything `smtpmail.ts` is told on its command line. */
 export interface SmtpConfig {
@@ -32,6 +41,14 @@ export interface SmtpConfig {
   maxConnections: number;
   /** Seconds without input before a session is closed (RFC 5321 §4.5.3.2.7: 5 minutes). */
   idleTimeoutSeconds: number;
+  /** Caps per client address and the line deadline. */
+  connections: ConnectionLimits;
+  /** Octets per second that DATA must average after the line deadline's grace. */
+  minDataRate: number;
+  /** Delays, session cap and lockout for failed logins (SMTP AUTH). */
+  login: LoginLimits;
+  /** STARTTLS, the implicit-TLS port and who may log in without TLS. */
+  tls: TlsConfig;
 }
 
 /**
@@ -52,6 +69,10 @@ export function parseSmtpArgs(args: string[]): SmtpConfig {
     "idle-timeout": { type: "string", default: "300" },
     "command-line-limit": { type: "string", default: "512" },
     "text-line-limit": { type: "string", default: "1000" },
+    "min-data-rate": { type: "string", default: "500" },
+    ...CONNECTION_FLAGS,
+    ...LOGIN_FLAGS,
+    ...TLS_FLAGS,
   }, { count: 1, names: "my_port" });
   const positive = (name: string) => positiveFlag(values, name);
   return {
@@ -69,5 +90,9 @@ export function parseSmtpArgs(args: string[]): SmtpConfig {
     commandLine: positive("command-line-limit"),
     maxConnections: positive("max-connections"),
     idleTimeoutSeconds: positive("idle-timeout"),
+    connections: parseConnectionLimits(values),
+    minDataRate: positive("min-data-rate"),
+    login: parseLoginLimits(values),
+    tls: parseTlsFlags(values),
   };
 }

@@ -127,6 +127,8 @@ export class DataDecoder {
       }
       // RFC 5321 §4.5.3.1.6: the limit does not count a dot added for transparency.
       if (length - (buf[start] === DOT ? 1 : 0) > this.#maxLine) {
+        // Count the run before it, so the first limit broken in stream order is the one reported.
+        this.#keep(buf.subarray(run, start));
         this.#fail("line");
       } else if (!crlf || cr < lf - 1 || loneDot) {
         this.#keep(buf.subarray(run, start));

@@ -1,33 +1,47 @@
 /**
- * Connects an `SmtpSession` to a connection and a mail store: reads lines,
- * sends replies, carries out deliveries.
+ * Connects an `SmtpSession` to a connection, a mail store, the
+ * authenticator and the TLS credentials: reads lines, sends replies,
+ * carries out deliveries, logins and the STARTTLS upgrade.
  *
  * @module
  */
 
+import type { Authenticator } from "../auth/authenticator.ts";
 import type { MailStore } from "../mailbox/store.ts";
 import type { LineConn } from "../net/line_conn.ts";
+import type { TlsCredentials } from "../net/tls.ts";
 import { formatReply, Replies } from "./reply.ts";
-import type { MessageLog, SmtpSession, Step } from "./session.ts";
+import type { MessageLog, SmtpAction, SmtpSession, Step } from "./session.ts";
 
 /** What the driver needs besides the session and the connection. */
 export interface SmtpDriverOptions {
   /** Where messages go. */
   store: MailStore;
+  /** Checks AUTH credentials. */
+  auth: Authenticator;
+  /** The certificate for STARTTLS; undefined when TLS is not configured. */
+  tls?: TlsCredentials;
   /** Longest command line, CRLF included (RFC 5321 §4.5.3.1.4: 512). */
   commandLine: number;
   /** This server's host name, for 421 replies. */
   host: string;
-  /** Receives one log line per message. */
+  /** The client's IP address, for the log. */
+  clientAddress: string;
+  /** Receives one log line per message, and one per failed TLS handshake. */
   log(line: string): void;
 }
+
+/** Longest SASL response line (RFC 4954 §4: 12288 octets), CRLF included. */
+const AUTH_LINE = 12288 + 2;
 
 /** Runs one SMTP session to its end and closes the connection. */
 export async function driveSmtp(conn: LineConn, session: SmtpSession, options: SmtpDriverOptions): Promise<void> {
   try {
     conn.write(formatReply(session.greeting()));
     for (;;) {
-      const input = session.state === "data" ? await conn.readChunk() : await conn.readLine(options.commandLine);
+      const input = session.state === "data"
+        ? await conn.readChunk()
+        : await conn.readLine(session.state === "auth" ? AUTH_LINE : options.commandLine);
       if (input === "eof") break;
       if (input === "timeout" || input === "aborted") {
         const r = input === "timeout" ? Replies.idleTimeout(options.host) : Replies.shuttingDown(options.host);
@@ -43,20 +57,65 @@ export async function driveSmtp(conn: LineConn, session: SmtpSession, options: S
         step = session.receive(input);
       }
       send(conn, step, options);
-      if (step.action) {
-        const { delivery, log } = step.action;
-        const result = await options.store.deliver(delivery).then(
-          () => ({ ok: true as const }),
-          (error: Error) => ({ ok: false as const, error: error.message }),
-        );
-        step = session.complete(result, log);
-        send(conn, step, options);
-      }
+      if (step.action) step = await carryOut(step.action, conn, session, options);
       if (step.close) break;
     }
   } finally {
     await conn.close();
   }
+}
+
+/** Carries out one action, sends the session's answer to its outcome, and returns that step. */
+async function carryOut(
+  action: SmtpAction,
+  conn: LineConn,
+  session: SmtpSession,
+  options: SmtpDriverOptions,
+): Promise<Step> {
+  let step: Step;
+  switch (action.type) {
+    case "deliver": {
+      const result = await options.store.deliver(action.delivery).then(
+        () => ({ ok: true as const }),
+        (error: Error) => ({ ok: false as const, error: error.message }),
+      );
+      step = session.complete(result, action.log);
+      break;
+    }
+    case "authenticate": {
+      const { name, password, sessionFailures } = action;
+      const attempt = {
+        name,
+        password,
+        clientAddress: options.clientAddress,
+        service: "smtp" as const,
+        sessionFailures,
+      };
+      step = session.authenticated(await options.auth.authenticate(attempt));
+      break;
+    }
+    case "starttls":
+      return await startTls(conn, session, options);
+  }
+  send(conn, step, options);
+  return step;
+}
+
+/**
+ * STARTTLS (RFC 3207 §4): 454 when the certificate cannot be loaded now;
+ * otherwise the go-ahead, then the handshake. A failed handshake is logged
+ * and ends the session.
+ */
+async function startTls(conn: LineConn, session: SmtpSession, options: SmtpDriverOptions): Promise<Step> {
+  const current = options.tls ? await options.tls.current() : { error: "TLS is not configured" };
+  if ("error" in current) options.log(`${new Date().toISOString()} smtp TLS unavailable: ${current.error}`);
+  const step = session.tlsReady("identity" in current);
+  send(conn, step, options);
+  if (!("identity" in current)) return step;
+  const failure = await conn.startTls(current.identity);
+  if (failure === undefined) return step;
+  options.log(`${new Date().toISOString()} smtp client=${options.clientAddress} TLS handshake failed: ${failure}`);
+  return { ...step, close: true };
 }
 
 function send(conn: LineConn, step: Step, options: SmtpDriverOptions): void {
@@ -68,6 +127,7 @@ function send(conn: LineConn, step: Step, options: SmtpDriverOptions): void {
 export function formatLog(log: MessageLog): string {
   const to = log.recipients.map((r) => `<${r}>`).join(",");
   const from = log.sender === "<>" ? "<>" : `<${log.sender}>`;
-  return `${new Date().toISOString()} smtp id=${log.id} client=${log.client} from=${from} to=${to} ` +
+  const user = log.user === undefined ? "" : ` user=${log.user}`;
+  return `${new Date().toISOString()} smtp id=${log.id} client=${log.client}${user} from=${from} to=${to} ` +
     `size=${log.size} outcome=${log.outcome}`;
 }

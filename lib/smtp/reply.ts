@@ -30,14 +30,19 @@ export function plainReply(code: number, ...lines: string[]): Reply {
 
 /**
  * Formats a reply as wire text: one line per text line, "-" after the code on
- * all but the last (RFC 5321 §4.2.1), each ending in CRLF.
+ * all but the last (RFC 5321 §4.2.1), each ending in CRLF. A 334 challenge
+ * keeps its space even when the challenge is empty (RFC 4954 §4). Reply text
+ * may echo client input, so anything outside HT and printable ASCII (the
+ * RFC 5321 §4.2 textstring) becomes "?": no bare CR, LF or 8-bit byte can
+ * reach the wire from here.
  */
 export function formatReply(r: Reply): string {
   const prefix = r.status === undefined ? "" : `${Math.floor(r.code / 100)}.${r.status} `;
   const lines = r.lines.length > 0 ? r.lines : [""];
   return lines.map((text, i) => {
     const sep = i === lines.length - 1 ? " " : "-";
-    return `${r.code}${sep}${prefix}${text}`.trimEnd() + "\r\n";
+    const line = `${r.code}${sep}${prefix}${text.replace(/[^\t\x20-\x7e]/g, "?")}`;
+    return (r.code === 334 ? line : line.trimEnd()) + "\r\n";
   }).join("");
 }
 
@@ -53,4 +58,6 @@ export const Replies = {
   shuttingDown: (host: string) => reply(421, "3.2", `${host} Service shutting down, closing connection`),
   idleTimeout: (host: string) => reply(421, "4.2", `${host} Idle timeout, closing connection`),
   localError: () => reply(451, "3.0", "Local error in processing, try again later"),
+  notOwnSender: (user: string, what: string) =>
+    reply(550, "7.1", `${what} must be your own address (authenticated as ${user})`),
 } as const;

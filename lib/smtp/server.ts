@@ -1,55 +1,93 @@
 /**
- * Starts the SMTP server from a parsed configuration.
+ * Starts the SMTP server from a parsed configuration: the plain port with
+ * STARTTLS when a certificate is given, and the implicit-TLS port if asked.
  *
  * @module
  */
 
+import type { Socket } from "node:net";
 import { hostname } from "node:os";
+import { Authenticator } from "../auth/authenticator.ts";
 import { UsageError } from "../cli.ts";
 import { openDataRoot } from "../data_root.ts";
 import type { StderrLog } from "../log.ts";
 import { LineConn } from "../net/line_conn.ts";
-import { type RunningServer, startServer } from "../net/server.ts";
+import { type RefusalReason, type RunningServer, startServer } from "../net/server.ts";
+import { acceptImplicitTls, isTrustedLoopback, loadTls, type ServerPair, withTlsListener } from "../tls_setup.ts";
 import type { SmtpConfig } from "./config.ts";
 import { driveSmtp } from "./driver.ts";
 import { formatReply, reply } from "./reply.ts";
 import { SmtpSession } from "./session.ts";
 
 /**
- * Opens the data root and starts listening; log lines go to `log`.
+ * Opens the data root, loads the certificate and starts listening; log
+ * lines go to `log`.
  *
  * @throws {SyntaxError} when userlogincred.txt is malformed
- * @throws {UsageError} when --postmaster names no user
+ * @throws {UsageError} when --postmaster names no user, or the certificate or key cannot be used
  */
-export async function startSmtpServer(config: SmtpConfig, log: StderrLog): Promise<RunningServer> {
+export async function startSmtpServer(config: SmtpConfig, log: StderrLog): Promise<ServerPair> {
   const { users, store } = await openDataRoot(config.root);
   const postmaster = users.find(config.postmaster ?? users.names[0]);
   if (postmaster === undefined) throw new UsageError(`Cannot use --postmaster ${config.postmaster}: no such user`);
+  const tls = await loadTls(config.tls);
   const host = hostname();
   const domains = new Set(["localhost", host, ...config.domains].map((d) => d.toLowerCase()));
-  return await startServer({
-    host: config.host,
-    port: config.port,
-    maxConnections: config.maxConnections,
-    refuse: (socket) => {
-      socket.end(formatReply(reply(421, "3.2", `${host} Too many connections, try again later`)));
-    },
-    serve: (socket, signal) => {
-      const conn = new LineConn(socket, { idleTimeoutMs: config.idleTimeoutSeconds * 1000, signal });
-      const session = new SmtpSession({
-        host,
-        clientAddress: socket.remoteAddress ?? "unknown",
-        findUser: (local) => users.find(local),
-        isLocalDomain: (domain) => domains.has(domain.toLowerCase()),
-        postmaster,
-        limits: config.limits,
-      });
-      return driveSmtp(conn, session, {
-        store,
-        commandLine: config.commandLine,
-        host,
-        log: (line) => log.line(line),
-      });
-    },
-  });
+  const auth = new Authenticator({ users, ...config.login, log: (line) => log.line(line) });
+  const serve = (implicitTls: boolean) => async (socket: Socket, signal: AbortSignal): Promise<void> => {
+    const clientAddress = socket.remoteAddress ?? "unknown";
+    const logLine = (line: string) => log.line(line);
+    const stream = implicitTls ? await acceptImplicitTls(socket, tls!, { service: "smtp", log: logLine }) : socket;
+    if (stream === undefined) return;
+    const conn = new LineConn(stream, {
+      idleTimeoutMs: config.idleTimeoutSeconds * 1000,
+      signal,
+      lineTimeoutMs: config.connections.lineTimeoutMs,
+      minDataRate: config.minDataRate,
+    });
+    const session = new SmtpSession({
+      host,
+      clientAddress,
+      tls: implicitTls ? "active" : tls ? "available" : "none",
+      loopback: isTrustedLoopback(clientAddress, config.tls),
+      allowPlaintextLogin: config.tls.allowPlaintextLogin,
+      findUser: (local) => users.find(local),
+      isLocalDomain: (domain) => domains.has(domain.toLowerCase()),
+      postmaster,
+      limits: { ...config.limits, maxFailedLogins: config.login.maxFailedLogins },
+    });
+    const options = { store, auth, tls, commandLine: config.commandLine, host, clientAddress, log: logLine };
+    await driveSmtp(conn, session, options);
+  };
+  const listen = (port: number, implicitTls: boolean): Promise<RunningServer> =>
+    startServer({
+      host: config.host,
+      port,
+      maxConnections: config.maxConnections,
+      maxConnectionsPerAddress: config.connections.maxConnectionsPerAddress,
+      refuse: (socket, reason) => refuse(socket, reason, { host, implicitTls, log }),
+      serve: serve(implicitTls),
+    });
+  const tlsPort = config.tls.port;
+  return await withTlsListener(
+    await listen(config.port, false),
+    tlsPort === undefined ? undefined : () => listen(tlsPort, true),
+  );
+}
+
+/** Turns away a connection over a cap: logged, then 421 on the plain port, closed at once on the implicit-TLS one. */
+function refuse(
+  socket: Socket,
+  reason: RefusalReason,
+  where: { host: string; implicitTls: boolean; log: StderrLog },
+): void {
+  where.log.line(`${new Date().toISOString()} smtp refused client=${socket.remoteAddress} reason=${reason}`);
+  // On the implicit-TLS port a plaintext reply would only be garbage to the client.
+  if (where.implicitTls) return void socket.destroy();
+  // The server's own capacity is a system condition (4.3.2); one client's share, a policy (4.7.0).
+  socket.end(formatReply(
+    reason === "address"
+      ? reply(421, "7.0", `${where.host} Too many connections from your address, try again later`)
+      : reply(421, "3.2", `${where.host} Too many connections, try again later`),
+  ));
 }

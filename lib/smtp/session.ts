@@ -5,80 +5,28 @@
  * @module
  */
 
-import type { Delivery } from "../mailbox/store.ts";
+import type { LoginOutcome } from "../auth/authenticator.ts";
 import { buildRecord } from "../mailbox/record.ts";
 import type { Line } from "../net/line_splitter.ts";
-import type { Mailbox } from "./address.ts";
+import { formatMailbox, type Mailbox } from "./address.ts";
+import { AUTH_MECHANISMS, type AuthMove, SmtpAuth } from "./auth.ts";
 import { type Command, type Params, parseCommand } from "./command.ts";
-import { DataDecoder } from "./data_decoder.ts";
+import { DataDecoder, type DecodedMessage } from "./data_decoder.ts";
 import { plainReply, Replies, type Reply, reply } from "./reply.ts";
-import { newMessageId, traceLine } from "./trace.ts";
+import {
+  ALLOWED,
+  checkMailParams,
+  ehloKeywords,
+  HELP_LINES,
+  outOfSequence,
+  type SmtpState,
+  unavailable,
+} from "./rules.ts";
+import { fromHeaderAddress, isOwnAddress } from "./sender_policy.ts";
+import type { MessageLog, SmtpSessionOptions, Step } from "./session_types.ts";
+import { newMessageId, traceLine, withKeyword } from "./trace.ts";
 
-/** The session's protocol state (RFC 5321 §4.1.4). */
-export type SmtpState = "greet" | "ready" | "mail" | "rcpt" | "data";
-
-/** Limits a session enforces. */
-export interface SmtpLimits {
-  /** Largest message in octets, advertised by SIZE (RFC 1870). */
-  maxMessageSize: number;
-  /** Most recipients per message (RFC 5321 §4.5.3.1.8 asks for at least 100). */
-  maxRecipients: number;
-  /** Error replies after which the session is closed. */
-  maxErrors: number;
-  /** Longest text line in a message, CRLF included (RFC 5321 §4.5.3.1.6: 1000). */
-  maxLine: number;
-}
-
-/** Everything a session needs to know about its server and client. */
-export interface SmtpSessionOptions {
-  /** This server's host name, used in the greeting and trace lines. */
-  host: string;
-  /** The client's IP address. */
-  clientAddress: string;
-  /** Returns the canonical user name for a local part, if such a user exists. */
-  findUser(localPart: string): string | undefined;
-  /** True when mail for this domain is ours to deliver. */
-  isLocalDomain(domain: string): boolean;
-  /** The canonical user who receives mail for "postmaster" (RFC 5321 §4.5.1). */
-  postmaster: string;
-  /** Limits for this session. */
-  limits: SmtpLimits;
-  /** Clock, for tests. */
-  now?: () => Date;
-  /** Message id source, for tests. */
-  newId?: () => string;
-}
-
-/** One line of the per-message log. */
-export interface MessageLog {
-  /** The message's id, or "-" when it never got one. */
-  id: string;
-  /** The client's IP address. */
-  client: string;
-  /** Envelope sender; "<>" for the null path. */
-  sender: string;
-  /** Envelope recipients as given. */
-  recipients: string[];
-  /** Message size in octets. */
-  size: number;
-  /** What happened, e.g. "stored" or "rejected: too big". */
-  outcome: string;
-}
-
-/** Something the driver must carry out and report back through `complete`. */
-export type SmtpAction = { type: "deliver"; delivery: Delivery; log: MessageLog };
-
-/** What the driver does after one input line. */
-export interface Step {
-  /** Replies to send, in order. */
-  replies: Reply[];
-  /** An action to carry out before the next line. */
-  action?: SmtpAction;
-  /** A finished message to log. */
-  log?: MessageLog;
-  /** True when the connection must be closed after the replies. */
-  close?: boolean;
-}
+export type { MessageLog, SmtpAction, SmtpLimits, SmtpSessionOptions, SmtpState, Step } from "./session_types.ts";
 
 const NOTHING: Step = { replies: [] };
 const decoder = new TextDecoder();
@@ -88,8 +36,10 @@ export class SmtpSession {
   /** The current protocol state. */
   state: SmtpState = "greet";
   #options: SmtpSessionOptions;
+  #tls: SmtpSessionOptions["tls"];
+  #auth = new SmtpAuth();
   #helo = "";
-  #protocol: "SMTP" | "ESMTP" = "SMTP";
+  #extended = false;
   #sender: Mailbox | null = null;
   #recipients: string[] = [];
   #users = new Set<string>();
@@ -100,6 +50,7 @@ export class SmtpSession {
   /** Creates a session; call `greeting` first. */
   constructor(options: SmtpSessionOptions) {
     this.#options = options;
+    this.#tls = options.tls;
   }
 
   /** The 220 greeting sent on connect (RFC 5321 §4.3.1). */
@@ -114,6 +65,11 @@ export class SmtpSession {
    */
   receive(line: Line): Step {
     if (this.state === "data") throw new TypeError("Cannot take a command line during DATA");
+    if (this.state === "auth") {
+      if (!line.tooLong) return this.#authMove(this.#auth.respond(decoder.decode(line.bytes)));
+      this.#auth.reset();
+      this.state = "ready";
+    }
     if (line.tooLong) return this.#fail(Replies.lineTooLong());
     const parsed = parseCommand(decoder.decode(line.bytes));
     if ("error" in parsed) {
@@ -121,8 +77,15 @@ export class SmtpSession {
       if (parsed.error === "unimplemented") return this.#fail(Replies.notImplemented());
       return this.#fail(Replies.syntax(parsed.detail));
     }
-    if (!ALLOWED[parsed.verb].includes(this.state)) return this.#fail(outOfSequence(parsed.verb, this.state));
-    return this.#dispatch(parsed);
+    const offers = { tls: this.#tls, auth: this.#authOffered(), authenticated: this.#auth.user !== undefined };
+    const refused = unavailable(parsed, offers) ??
+      (ALLOWED[parsed.verb].includes(this.state) ? undefined : outOfSequence(parsed.verb, this.state));
+    return refused ? this.#fail(refused) : this.#dispatch(parsed);
+  }
+
+  /** RFC 4954 §4 and RFC 8314 §3: passwords only through TLS, or from a trusted client. */
+  #authOffered(): boolean {
+    return this.#tls === "active" || this.#options.loopback || this.#options.allowPlaintextLogin;
   }
 
   #dispatch(c: Command): Step {
@@ -147,7 +110,46 @@ export class SmtpSession {
         return { replies: [reply(214, "0.0", ...HELP_LINES)] };
       case "VRFY":
         return { replies: [reply(252, "5.0", "Cannot VRFY user, but will accept message for local users")] };
+      case "STARTTLS":
+        return { replies: [], action: { type: "starttls" } };
+      case "AUTH":
+        return this.#authMove(this.#auth.start(c.mechanism, c.initial));
     }
+  }
+
+  /**
+   * Reports whether TLS can start now (RFC 3207 §4): if so the reply is the
+   * go-ahead, after which the driver runs the handshake and the session
+   * starts afresh under TLS, knowing nothing from before; if not, 454.
+   */
+  tlsReady(ok: boolean): Step {
+    if (!ok) return { replies: [reply(454, "7.0", "TLS not available due to temporary reason")] };
+    this.#reset();
+    this.state = "greet";
+    this.#helo = "";
+    this.#extended = false;
+    this.#auth.reset();
+    this.#tls = "active";
+    return { replies: [reply(220, "0.0", "Ready to start TLS")] };
+  }
+
+  /** Reports the outcome of an `authenticate` action and returns the reply. */
+  authenticated(outcome: LoginOutcome): Step {
+    this.state = "ready";
+    const r = this.#auth.finish(outcome);
+    if (outcome.ok) return { replies: [r] };
+    const max = this.#options.limits.maxFailedLogins;
+    if (max !== undefined && this.#auth.failures >= max) return { replies: [r, TOO_MANY_LOGINS], close: true };
+    return this.#fail(r);
+  }
+
+  #authMove(move: AuthMove): Step {
+    if ("credentials" in move) {
+      const { name, password } = move.credentials;
+      return { replies: [], action: { type: "authenticate", name, password, sessionFailures: this.#auth.failures } };
+    }
+    this.state = move.pending ? "auth" : "ready";
+    return move.pending ? { replies: [move.reply] } : this.#fail(move.reply);
   }
 
   /** Reports the outcome of the last `deliver` action and returns the reply. */
@@ -180,19 +182,29 @@ export class SmtpSession {
     this.#reset();
     this.state = "ready";
     this.#helo = domain;
-    this.#protocol = verb === "EHLO" ? "ESMTP" : "SMTP";
+    this.#extended = verb === "EHLO";
     const greet = `${this.#options.host} greets ${domain}`;
     if (verb === "HELO") return { replies: [plainReply(250, greet)] };
-    const size = this.#options.limits.maxMessageSize;
-    const lines = [greet, "PIPELINING", "8BITMIME", `SIZE ${size}`, "ENHANCEDSTATUSCODES", "SMTPUTF8", "HELP"];
-    return { replies: [plainReply(250, ...lines)] };
+    const keywords = ehloKeywords({
+      maxMessageSize: this.#options.limits.maxMessageSize,
+      starttls: this.#tls === "available",
+      auth: this.#authOffered() ? AUTH_MECHANISMS : [],
+    });
+    return { replies: [plainReply(250, greet, ...keywords)] };
   }
 
-  /** MAIL FROM (RFC 5321 §4.1.1.2); any sender, the null path included. */
+  /**
+   * MAIL FROM (RFC 5321 §4.1.1.2): any sender, the null path included; after
+   * AUTH only the user's own address.
+   */
   #mail(from: Mailbox | null, params: Params): Step {
     const problem = checkMailParams(params, this.#options.limits.maxMessageSize);
     if (problem) return this.#fail(problem);
     if (from?.utf8 && !params.has("SMTPUTF8")) return this.#fail(NEEDS_SMTPUTF8);
+    const user = this.#auth.user;
+    if (user !== undefined && !isOwnAddress(user, from, this.#options.isLocalDomain)) {
+      return this.#fail(Replies.notOwnSender(user, "Sender"));
+    }
     this.#sender = from;
     this.#smtputf8 = params.has("SMTPUTF8");
     this.state = "mail";
@@ -244,74 +256,46 @@ export class SmtpSession {
       recipients: this.#recipients,
       size: message.size,
       outcome: "",
+      user: this.#auth.user,
     };
     const users = [...this.#users];
     this.#reset();
-    if (message.problem === "size") {
-      const r = reply(552, "3.4", `Message exceeds the size limit of ${this.#options.limits.maxMessageSize} octets`);
-      return { replies: [r], log: { ...log, outcome: "rejected: too big" } };
-    }
-    if (message.problem === "line") {
-      const r = reply(500, "5.0", `Message has a line longer than ${this.#options.limits.maxLine} octets`);
-      return { replies: [r], log: { ...log, outcome: "rejected: line too long" } };
-    }
+    const refusal = this.#refuseMessage(message);
+    if (refusal) return { replies: [refusal.reply], log: { ...log, outcome: `rejected: ${refusal.why}` } };
     const date = this.#options.now?.() ?? new Date();
     log.id = this.#options.newId?.() ?? newMessageId(date);
     const trace = traceLine({
       helo: this.#helo,
       clientAddress: this.#options.clientAddress,
       host: this.#options.host,
-      protocol: this.#protocol,
+      protocol: withKeyword({
+        extended: this.#extended,
+        tls: this.#tls === "active",
+        authenticated: this.#auth.user !== undefined,
+      }),
       id: log.id,
       date,
     });
     const delivery = { users, record: buildRecord(message.chunks, trace) };
     return { replies: [], action: { type: "deliver", delivery, log } };
   }
-}
 
-function formatMailbox(m: Mailbox): string {
-  return m.domain === "" ? m.local : `${m.local}@${m.domain}`;
-}
-
-/** Checks MAIL parameters: SIZE (RFC 1870), BODY (RFC 6152), SMTPUTF8 (RFC 6531). */
-function checkMailParams(params: Params, maxSize: number): Reply | undefined {
-  for (const [key, value] of params) {
-    if (key === "SIZE") {
-      if (value === true || !/^\d{1,20}$/.test(value)) return reply(501, "5.4", "Bad SIZE value");
-      if (Number(value) > maxSize) return reply(552, "3.4", `Message size exceeds the limit of ${maxSize} octets`);
-    } else if (key === "BODY") {
-      if (value !== "7BIT" && value !== "8BITMIME") return reply(555, "5.4", "BODY must be 7BIT or 8BITMIME");
-    } else if (key !== "SMTPUTF8" || value !== true) {
-      return reply(555, "5.4", `Unsupported MAIL parameter ${key}`);
+  /** Why a complete message must not be stored: a limit broken, or (after AUTH) a From: that is not the user's. */
+  #refuseMessage(message: DecodedMessage): { reply: Reply; why: string } | undefined {
+    const { maxMessageSize, maxLine } = this.#options.limits;
+    if (message.problem === "size") {
+      return { reply: reply(552, "3.4", `Message exceeds the size limit of ${maxMessageSize} octets`), why: "too big" };
     }
+    if (message.problem === "line") {
+      return { reply: reply(500, "5.0", `Message has a line longer than ${maxLine} octets`), why: "line too long" };
+    }
+    const user = this.#auth.user;
+    if (user === undefined) return undefined;
+    const from = fromHeaderAddress(message.chunks);
+    if (typeof from !== "string" && isOwnAddress(user, from, this.#options.isLocalDomain)) return undefined;
+    return { reply: Replies.notOwnSender(user, "From: header"), why: "From: header not the user's" };
   }
-  return undefined;
 }
 
-function outOfSequence(verb: string, state: SmtpState): Reply {
-  if (state === "greet") return Replies.badSequence("send HELO or EHLO first");
-  if (verb === "MAIL") return Replies.badSequence("sender already given");
-  if (verb === "DATA" && state === "mail") return Replies.badSequence("no valid recipients");
-  return Replies.badSequence("need MAIL before RCPT");
-}
-
-const ANY: readonly SmtpState[] = ["greet", "ready", "mail", "rcpt"];
-
-const HELP_LINES = ["Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP", "End of HELP"];
-
+const TOO_MANY_LOGINS = reply(421, "7.0", "Too many failed logins, closing connection");
 const NEEDS_SMTPUTF8 = reply(553, "6.7", "Non-ASCII address needs the SMTPUTF8 parameter");
-
-/** The states in which each verb is allowed; any other state gets 503. */
-const ALLOWED: Record<Command["verb"], readonly SmtpState[]> = {
-  EHLO: ANY,
-  HELO: ANY,
-  MAIL: ["ready"],
-  RCPT: ["mail", "rcpt"],
-  DATA: ["rcpt"],
-  RSET: ANY,
-  QUIT: ANY,
-  NOOP: ANY,
-  HELP: ANY,
-  VRFY: ANY,
-};

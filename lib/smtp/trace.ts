@@ -41,8 +41,11 @@ export interface TraceInfo {
   clientAddress: string;
   /** This server's host name. */
   host: string;
-  /** "SMTP" after HELO, "ESMTP" after EHLO (RFC 3848). */
-  protocol: "SMTP" | "ESMTP";
+  /**
+   * The `with` keyword (RFC 3848): "SMTP" after HELO, "ESMTP" after EHLO,
+   * with "S" added under TLS and "A" after AUTH.
+   */
+  protocol: "SMTP" | "ESMTP" | "ESMTPS" | "ESMTPA" | "ESMTPSA";
   /** The message's unique id. */
   id: string;
   /** The arrival time. */
@@ -50,8 +53,20 @@ export interface TraceInfo {
 }
 
 /**
+ * The `with` keyword for a session (RFC 3848): "SMTP" after HELO, else
+ * "ESMTP" with "S" under TLS and "A" after AUTH.
+ */
+export function withKeyword(
+  session: { extended: boolean; tls: boolean; authenticated: boolean },
+): TraceInfo["protocol"] {
+  if (!session.extended) return "SMTP";
+  if (session.authenticated) return session.tls ? "ESMTPSA" : "ESMTPA";
+  return session.tls ? "ESMTPS" : "ESMTP";
+}
+
+/**
  * Builds the trace line, without line end:
- * `Received: from <helo> (<ip>) by <host> with ESMTP id <id>; <date>`.
+ * `Received: from <helo> (<ip>) by <host> with <protocol> id <id>; <date>`.
  * The HELO name is client input: anything but visible ASCII is replaced so
  * the line stays one well-formed header line.
  */

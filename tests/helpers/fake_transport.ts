@@ -29,6 +29,8 @@ export class FakeTransport implements LineTransport {
   #sent = "";
   /** True once `close` was called. */
   closed = false;
+  /** How many turns had been played when `startTls` was called, or undefined if it never was. */
+  tlsStartedAfter: number | undefined;
 
   /** @param turns the conversation, the greeting first */
   constructor(turns: Turn[]) {
@@ -54,6 +56,13 @@ export class FakeTransport implements LineTransport {
 
   write(data: string | Uint8Array): Promise<void> {
     this.#sent += typeof data === "string" ? data : new TextDecoder().decode(data);
+    return Promise.resolve();
+  }
+
+  startTls(): Promise<void> {
+    assert.equal(this.#sent, "", "client lines sent before startTls");
+    assert.equal(this.#replies.length, 0, "server lines unread before startTls");
+    this.tlsStartedAfter = this.#next;
     return Promise.resolve();
   }
 

@@ -1,7 +1,8 @@
 /**
  * A small TCP client for line protocols (SMTP, POP3) over `Deno.connect`:
- * sends raw bytes, reads CRLF lines with a timeout, and never leaves a read
- * pending after `close` (tests run with `--sanitize-ops`).
+ * sends raw bytes, reads CRLF lines with a timeout, switches to TLS on
+ * request, and never leaves a read pending after `close` (tests run with
+ * `--sanitize-ops`).
  *
  * @module
  */
@@ -22,7 +23,8 @@ export const READ_TIMEOUT_MS = 10_000;
 
 /** A connection to 127.0.0.1 that reads lines. */
 export class LineClient {
-  #conn: Deno.TcpConn;
+  #tcp: Deno.TcpConn;
+  #conn: Deno.Conn;
   #buf: Uint8Array = new Uint8Array(0);
   #pending: Promise<number | null> | undefined;
   #chunk = new Uint8Array(64 * 1024);
@@ -30,6 +32,7 @@ export class LineClient {
   #closed = false;
 
   private constructor(conn: Deno.TcpConn) {
+    this.#tcp = conn;
     this.#conn = conn;
   }
 
@@ -38,6 +41,29 @@ export class LineClient {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port });
     conn.setNoDelay(true);
     return new LineClient(conn);
+  }
+
+  /**
+   * Runs a TLS handshake over the connection (after a STARTTLS or STLS
+   * go-ahead), trusting `caCerts`, and discards anything still buffered from
+   * before it.
+   *
+   * @throws {Error} when the handshake fails or does not finish within `timeoutMs`
+   */
+  async startTls(caCerts: string[], hostname = "127.0.0.1", timeoutMs = READ_TIMEOUT_MS): Promise<void> {
+    if (this.#pending) throw new Error("cannot start TLS with a read pending");
+    this.#buf = new Uint8Array(0);
+    const tls = await Deno.startTls(this.#tcp, { hostname, caCerts });
+    this.#conn = tls;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`TLS handshake not done within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([tls.handshake(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Sends all of `data` (text is sent as UTF-8). */

@@ -101,7 +101,7 @@ export interface Trace {
   ip: string;
   /** The server's host name. */
   host: string;
-  /** "ESMTP" after EHLO, "SMTP" after HELO. */
+  /** "ESMTP" after EHLO, "SMTP" after HELO; "S" added under TLS, "A" after AUTH (RFC 3848). */
   protocol: string;
   /** The message id (POP3 UIDL). */
   id: string;
@@ -109,9 +109,9 @@ export interface Trace {
   date: Date;
 }
 
-/** The server's trace line: `Received: from <helo> (<ip>) by <host> with ESMTP id <id>; <date>`. */
+/** The server's trace line: `Received: from <helo> (<ip>) by <host> with <protocol> id <id>; <date>`. */
 export const TRACE_LINE =
-  /^Received: from (\S+) \(([^()\s]+)\) by (\S+) with (E?SMTP) id ([\x21-\x3a\x3c-\x7e]{1,70}); ((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d [+-]\d{4})$/;
+  /^Received: from (\S+) \(([^()\s]+)\) by (\S+) with (SMTP|ESMTPS?A?) id ([\x21-\x3a\x3c-\x7e]{1,70}); ((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d [+-]\d{4})$/;
 
 /** Parses a trace line, or returns undefined when it is not one of ours. */
 export function parseTrace(line: string): Trace | undefined {

@@ -55,6 +55,8 @@ export interface SpawnOptions {
   ready: RegExp;
   /** Milliseconds to wait for the ready line. */
   timeoutMs?: number;
+  /** Deno's permission flags (e.g. a task's); `--allow-all` when absent. */
+  permissions?: readonly string[];
 }
 
 /** A started server. */
@@ -83,9 +85,9 @@ export interface Finished {
   stderr: string;
 }
 
-/** Arguments that run a repository script with Deno. */
-export function denoArgs(script: string, args: string[]): string[] {
-  return ["run", "--allow-all", "--quiet", join(REPO_ROOT, script), ...args];
+/** Arguments that run a repository script with Deno, with all permissions unless `permissions` are given. */
+export function denoArgs(script: string, args: string[], permissions: readonly string[] = ["--allow-all"]): string[] {
+  return ["run", ...permissions, "--quiet", join(REPO_ROOT, script), ...args];
 }
 
 /** Runs a repository script to its end with stdin closed (for CLI error cases). */
@@ -122,7 +124,7 @@ async function drain(stream: ReadableStream<Uint8Array>, sink: { text: string },
  */
 export async function spawnServer(options: SpawnOptions): Promise<ServerProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: denoArgs(options.script, options.args),
+    args: denoArgs(options.script, options.args, options.permissions),
     cwd: options.cwd,
     stdin: "null",
     stdout: "piped",

@@ -2,17 +2,22 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { FileMailStore } from "../../lib/mailbox/file_store.ts";
-import { mailStoreContract } from "./contract.ts";
+import { mailStoreContract, type StoreFixture } from "./contract.ts";
 import { assertBytes, bytesOf, concat, recordOf, simpleMessage, sizeOf } from "./helpers.ts";
+import { assertMaildropMatches, maildropContract } from "./maildrop_contract.ts";
 
-mailStoreContract("FileMailStore", async () => {
+/** A fresh store over a temporary root. */
+async function openFixture(): Promise<StoreFixture> {
   const root = await Deno.makeTempDir({ prefix: "mailbox_test_" });
   return {
     store: new FileMailStore({ root }),
     appendRaw: (user, bytes) => appendRaw(root, user, bytes),
     close: () => Deno.remove(root, { recursive: true }),
   };
-});
+}
+
+mailStoreContract("FileMailStore", openFixture);
+maildropContract("FileMailStore", openFixture);
 
 /** Appends bytes to `ROOT/<user>/mymailbox` behind the store's back. */
 async function appendRaw(root: string, user: string, bytes: Uint8Array): Promise<void> {
@@ -174,7 +179,7 @@ Deno.test("FileMailStore.remove renames a synced copy and leaves no temporary fi
     await store.remove("Andrew", new Set(["A1"]));
     const names = [];
     for await (const entry of Deno.readDir(join(root, "Andrew"))) names.push(entry.name);
-    assert.deepEqual(names.sort(), ["mymailbox", "mymailbox.lock"]);
+    assert.deepEqual(names.sort(), ["mymailbox", "mymailbox.idx", "mymailbox.lock"]);
     assertBytes(await Deno.readFile(join(root, "Andrew", "mymailbox")), concat(recordOf(MESSAGE, "A2")));
   });
 });
@@ -237,7 +242,8 @@ Deno.test("FileMailStore stores no copy when one user's mailbox cannot be writte
       store.deliver({ users: ["Andrew", "Stallings"], record: recordOf(MESSAGE, "X1") }),
       /Cannot deliver to Stallings: Is a directory/,
     );
-    assert.deepEqual(store.stats, { deliveries: 1, batches: 1 });
+    const { deliveries, batches } = store.stats;
+    assert.deepEqual({ deliveries, batches }, { deliveries: 1, batches: 1 });
     await store.deliver({ users: ["Andrew"], record: recordOf(MESSAGE, "X2") });
     assert.deepEqual((await store.list("Andrew")).map((r) => r.id), ["X0", "X2"]);
   });
@@ -258,6 +264,9 @@ Deno.test("FileMailStore withdraws the copies stored before another copy failed"
     assert.match(await runWithFileLimit(code, root), /Cannot deliver to Stallings: File too large/);
     assertBytes(await Deno.readFile(join(root, "Andrew", "mymailbox")), before);
     assert.deepEqual((await store.list("Stallings")).map((r) => r.id), ["F0"]);
+    // The withdrawal rewrote Andrew's index, which had named the withdrawn copy.
+    assert.deepEqual(await assertMaildropMatches(store, "Andrew"), ["Y0"]);
+    assert.equal(store.stats.fullScans, 0);
   });
 });
 

@@ -1,16 +1,21 @@
 import assert from "node:assert/strict";
 import { MemoryMailStore } from "../../lib/mailbox/memory_store.ts";
-import { mailStoreContract } from "./contract.ts";
+import { mailStoreContract, type StoreFixture } from "./contract.ts";
 import { bytesOf, concat, recordOf, simpleMessage } from "./helpers.ts";
+import { maildropContract } from "./maildrop_contract.ts";
 
-mailStoreContract("MemoryMailStore", () => {
+/** A fresh store. */
+function openFixture(): Promise<StoreFixture> {
   const store = new MemoryMailStore();
   return Promise.resolve({
     store,
     appendRaw: (user: string, bytes: Uint8Array) => Promise.resolve(store.appendRaw(user, bytes)),
     close: () => Promise.resolve(),
   });
-});
+}
+
+mailStoreContract("MemoryMailStore", openFixture);
+maildropContract("MemoryMailStore", openFixture);
 
 const MESSAGE = simpleMessage("knobs", "Body.\r\n");
 

@@ -1,63 +1,6 @@
 import assert from "node:assert/strict";
-import type { MailRecord } from "../../lib/mailbox/store.ts";
-import { type LoginResult, Pop3Session } from "../../lib/pop3/session.ts";
 import { TopCutter } from "../../lib/pop3/top_cutter.ts";
-
-/** One client line and the exact reply lines expected (without CRLF). */
-interface Turn {
-  c: string;
-  s: string[];
-  close?: boolean;
-}
-
-function record(n: number, size: number): MailRecord {
-  return {
-    offset: 0,
-    storedLength: size + 3,
-    size,
-    id: `uid${n}`,
-    from: "a@b",
-    to: "c@d",
-    subject: `s${n}`,
-    received: new Date(0),
-  };
-}
-
-const MAILDROP = [record(1, 120), record(2, 200), record(3, 80)];
-
-/**
- * Plays the turns against a session. Logins succeed for Andrew/"pw" with
- * MAILDROP, report IN-USE for user "busy", fail otherwise. A retrieve is
- * shown as "<data of uidN[ top K]>"; a commit as "<commit ids>".
- */
-function play(turns: Turn[], commitOk = true): Pop3Session {
-  const session = new Pop3Session("pop.test");
-  assert.equal(session.greeting(), "+OK pop.test POP3 server ready");
-  for (const [i, turn] of turns.entries()) {
-    let step = session.receive(turn.c);
-    const got = [...step.replies];
-    while (step.action) {
-      const action = step.action;
-      if (action.type === "login") {
-        let result: LoginResult = { ok: false, reason: "auth" };
-        if (action.user.toLowerCase() === "andrew" && action.password === "pw") {
-          result = { ok: true, user: "Andrew", messages: MAILDROP };
-        } else if (action.user === "busy") result = { ok: false, reason: "in-use" };
-        step = session.loggedIn(result);
-      } else if (action.type === "retrieve") {
-        const top = action.bodyLines === undefined ? "" : ` top ${action.bodyLines}`;
-        step = { replies: [`<data of ${action.record.id}${top}>`] };
-      } else {
-        const done = session.committed({ ok: commitOk });
-        step = { ...done, replies: [`<commit ${[...action.remove].join(",")}>`, ...done.replies] };
-      }
-      got.push(...step.replies);
-    }
-    assert.deepEqual(got, turn.s, `turn ${i + 1}: ${turn.c}`);
-    assert.equal(step.close ?? false, turn.close ?? false, `turn ${i + 1}: close`);
-  }
-  return session;
-}
+import { play, type Turn } from "./transcript.ts";
 
 const LOGIN: Turn[] = [
   { c: "USER andrew", s: ["+OK Send your password"] },
@@ -68,6 +11,7 @@ const CAPA = [
   "TOP",
   "UIDL",
   "USER",
+  "SASL PLAIN",
   "RESP-CODES",
   "AUTH-RESP-CODE",
   "PIPELINING",
@@ -154,7 +98,7 @@ Deno.test("Pop3Session follows RFC 1939 in each state", async (t) => {
 });
 
 Deno.test("Pop3Session refuses an over-long line and changes nothing", () => {
-  const session = play(LOGIN);
+  const { session } = play(LOGIN);
   assert.deepEqual(session.receive("", true).replies, ["-ERR Line too long"]);
   assert.equal(session.state, "transaction");
 });
@@ -164,7 +108,7 @@ Deno.test("Pop3Session reports a failed commit with [SYS/TEMP]", () => {
     c: "QUIT",
     s: ["<commit >", "-ERR [SYS/TEMP] Some deleted messages not removed, try again later"],
     close: true,
-  }], false);
+  }], { commitOk: false });
 });
 
 Deno.test("TopCutter sends the header and n body lines, whatever the chunking", async (t) => {

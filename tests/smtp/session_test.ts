@@ -47,6 +47,10 @@ Deno.test("SmtpSession follows RFC 5321 command rules", async (t) => {
     }],
     "answers unknown commands with 500": [{ c: "FOO bar", s: ["500 5.5.1 Command not recognized"] }],
     "answers unimplemented commands with 502": [{ c: "EXPN staff", s: ["502 5.5.1 Command not implemented"] }],
+    "answers STARTTLS with 502 when TLS is not configured": [{
+      c: "STARTTLS",
+      s: ["502 5.5.1 Command not implemented"],
+    }],
     "answers NOOP": [{ c: "NOOP", s: ["250 2.0.0 OK"] }],
     "answers VRFY with a safe 252": [{
       c: "VRFY andrew",
@@ -54,7 +58,10 @@ Deno.test("SmtpSession follows RFC 5321 command rules", async (t) => {
     }],
     "answers HELP": [{
       c: "HELP",
-      s: ["214-2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP", "214 2.0.0 End of HELP"],
+      s: [
+        "214-2.0.0 Commands: EHLO HELO STARTTLS AUTH MAIL RCPT DATA RSET NOOP QUIT VRFY HELP",
+        "214 2.0.0 End of HELP",
+      ],
     }],
     "closes on QUIT": [{ c: "QUIT", s: ["221 2.0.0 mx.test closing connection"], close: true }],
     "rejects arguments to DATA": [EHLO, FROM, TO_ANDREW, {
@@ -261,7 +268,7 @@ Deno.test("SmtpSession answers 451 when the store fails", () => {
       { c: ".", s: ["451 4.3.0 Local error in processing, try again later"] },
     ],
     testOptions(),
-    true,
+    { failDelivery: true },
   );
   assert.deepEqual(outcomes, ["failed: disk full"]);
 });

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import type { Delivery } from "../../lib/mailbox/store.ts";
 import { LineSplitter } from "../../lib/net/line_splitter.ts";
 import { formatReply } from "../../lib/smtp/reply.ts";
-import { SmtpSession, type SmtpSessionOptions } from "../../lib/smtp/session.ts";
+import { type SmtpAction, SmtpSession, type SmtpSessionOptions, type Step } from "../../lib/smtp/session.ts";
 
 /** One client turn and the exact reply lines expected for it (without CRLF). */
 export interface Turn {
@@ -23,10 +23,25 @@ export interface Turn {
   close?: boolean;
 }
 
+/** How the pretend world around the session behaves. */
+export interface FakeWorld {
+  /** Every delivery fails with "disk full". */
+  failDelivery?: boolean;
+  /** STARTTLS finds the certificate unusable (454). */
+  tlsUnavailable?: boolean;
+}
+
+/** The pretend authenticator: Stallings/"network$security" logs in, "locked" is locked out, anything else fails. */
+export const GOOD_LOGIN = { name: "Stallings", password: "network$security" } as const;
+
 /** What a transcript run leaves behind. */
 export interface TranscriptResult {
   /** Deliveries the session asked for, in order. */
   deliveries: Delivery[];
+  /** Credentials checks the session asked for, in order. */
+  logins: { name: string; password: string; sessionFailures: number }[];
+  /** How many turns had been played when TLS started (after the go-ahead), if it did. */
+  tlsAfterTurn?: number;
   /** Log lines' outcomes, in order. */
   outcomes: string[];
   /** The session, for state checks. */
@@ -39,6 +54,9 @@ export function testOptions(overrides: Partial<SmtpSessionOptions> = {}): SmtpSe
   return {
     host: "mx.test",
     clientAddress: "127.0.0.1",
+    tls: "none",
+    loopback: false,
+    allowPlaintextLogin: false,
     findUser: (local) => users.get(local.toLowerCase()),
     isLocalDomain: (d) => ["localhost", "mx.test"].includes(d.toLowerCase()),
     postmaster: "Stallings",
@@ -51,16 +69,17 @@ export function testOptions(overrides: Partial<SmtpSessionOptions> = {}): SmtpSe
 
 /**
  * Plays the turns in order, checking every reply line. The greeting is
- * checked first. Deliveries succeed unless `failDelivery` is set.
+ * checked first. Deliveries succeed and TLS starts unless `world` says
+ * otherwise; logins follow `GOOD_LOGIN`. Input still buffered when TLS
+ * starts is discarded, as `LineConn.startTls` does.
  */
 export function runTranscript(
   turns: Turn[],
   options: SmtpSessionOptions = testOptions(),
-  failDelivery = false,
+  world: FakeWorld = {},
 ): TranscriptResult {
   const session = new SmtpSession(options);
-  const deliveries: Delivery[] = [];
-  const outcomes: string[] = [];
+  const result: TranscriptResult = { deliveries: [], logins: [], outcomes: [], session };
   assert.equal(formatReply(session.greeting()), "220 mx.test ESMTP smtpmail ready\r\n");
   const splitter = new LineSplitter();
   for (const [index, turn] of turns.entries()) {
@@ -82,19 +101,41 @@ export function runTranscript(
       }
       got.push(...step.replies.map(formatReply));
       if (step.action) {
-        deliveries.push(step.action.delivery);
-        const result = failDelivery ? { ok: false as const, error: "disk full" } : { ok: true as const };
-        step = session.complete(result, step.action.log);
+        const action = step.action;
+        step = carryOut(action, session, result, world);
         got.push(...step.replies.map(formatReply));
+        if (action.type === "starttls" && !world.tlsUnavailable) {
+          splitter.take(); // as LineConn.startTls drops plaintext pipelined behind STARTTLS
+          result.tlsAfterTurn = index + 1;
+        }
       }
-      if (step.log) outcomes.push(step.log.outcome);
+      if (step.log) result.outcomes.push(step.log.outcome);
       if (step.close) closed = true;
     }
     const expected = turn.s.map((l) => `${l}\r\n`).join("");
     assert.equal(got.join(""), expected, `turn ${index + 1}: ${JSON.stringify(turn.c ?? turn.raw)}`);
     assert.equal(closed, turn.close ?? false, `turn ${index + 1}: close`);
   }
-  return { deliveries, outcomes, session };
+  return result;
+}
+
+/** Does what the driver would, in pretend: stores, starts TLS, checks logins. */
+function carryOut(action: SmtpAction, session: SmtpSession, result: TranscriptResult, world: FakeWorld): Step {
+  switch (action.type) {
+    case "deliver": {
+      result.deliveries.push(action.delivery);
+      return session.complete(world.failDelivery ? { ok: false, error: "disk full" } : { ok: true }, action.log);
+    }
+    case "starttls":
+      return session.tlsReady(!world.tlsUnavailable);
+    case "authenticate": {
+      const { name, password, sessionFailures } = action;
+      result.logins.push({ name, password, sessionFailures });
+      if (name === "locked") return session.authenticated({ ok: false, reason: "locked" });
+      const ok = name.toLowerCase() === GOOD_LOGIN.name.toLowerCase() && password === GOOD_LOGIN.password;
+      return session.authenticated(ok ? { ok: true, user: GOOD_LOGIN.name } : { ok: false, reason: "invalid" });
+    }
+  }
 }
 
 /** Concatenates a delivery's record chunks into text. */

@@ -1,0 +1,173 @@
+/**
+ * Keeping `mymailbox.idx` current (see `maildrop_index.ts`). Every function
+ * here runs under the delivery lock, after the mailbox change it records
+ * has been synced; the index itself is not synced, being a cache that
+ * readers check and can always rebuild from the mailbox. Where the file
+ * system reports no inode numbers, no index is written (readers then scan).
+ *
+ * @module
+ */
+
+import { endsWithRecord } from "./file_io.ts";
+import { indexHeader, indexLine, readIndexTail, type RecordEntry, scanEntries } from "./maildrop_index.ts";
+import type { MailRecord } from "./store.ts";
+
+/** Index text gathered before one write. */
+const FLUSH_AT = 64 * 1024;
+
+const encoder = new TextEncoder();
+
+/** Where the index of one mailbox lives. */
+export interface IndexPaths {
+  /** The index, `mymailbox.idx`. */
+  path: string;
+  /** Its replacement while being written whole, `mymailbox.idx.tmp`. */
+  tmpPath: string;
+}
+
+/**
+ * Brings the index of `mailbox` up to date with the complete records now
+ * in it: appends lines for those past the index's end (the records of the
+ * last change, plus any a crash kept from being indexed), reading them
+ * back from the page cache. Writes the index anew from a scan of the whole
+ * mailbox when it is missing, describes another inode, ends after
+ * `changedAt` or not at a record end, or its last line is malformed.
+ *
+ * @param mailbox The mailbox, open for reading.
+ * @param changedAt Where the change being recorded began: nothing indexed
+ *   may lie after it (default: the mailbox's size).
+ * @returns Whether it wrote the index anew and had to scan records from
+ *   before `changedAt` for that.
+ */
+export async function updateIndex(mailbox: Deno.FsFile, paths: IndexPaths, changedAt?: number): Promise<boolean> {
+  const { size, ino } = mailbox.statSync();
+  if (ino === null) return false;
+  const index = openIfExistsSync(paths.path);
+  if (index !== null) {
+    try {
+      const tail = readIndexTail(index, ino);
+      const limit = Math.min(size, changedAt ?? size);
+      if (tail !== null && tail.end <= limit && (tail.end === 0 || endsWithRecord(mailbox, tail.end))) {
+        index.truncateSync(tail.length);
+        index.seekSync(tail.length, Deno.SeekMode.Start);
+        const lines = new IndexLines(index);
+        await scanEntries(mailbox, tail.end, size, (entry) => lines.add(entry));
+        lines.flush();
+        return false;
+      }
+    } finally {
+      index.close();
+    }
+  }
+  await rewriteIndex(mailbox, paths);
+  return (changedAt ?? size) > 0;
+}
+
+/**
+ * Opens the mailbox at `path` and brings its index up to date
+ * (`updateIndex`), after a change that may have cut or replaced the file.
+ */
+export async function refreshIndex(path: string, paths: IndexPaths): Promise<boolean> {
+  using mailbox = await Deno.open(path, { read: true });
+  return await updateIndex(mailbox, paths);
+}
+
+/**
+ * Writes the index of the mailbox at `path`, just rewritten to hold the
+ * `kept` records one after another, without reading it.
+ *
+ * @param kept The records in file order, with the ids they carry (before `uniqueIds`).
+ */
+export async function indexRewrittenMailbox(path: string, kept: MailRecord[], paths: IndexPaths): Promise<void> {
+  const { ino } = await Deno.stat(path);
+  if (ino === null) return;
+  await writeIndex(paths, ino, (lines) => {
+    let offset = 0;
+    for (const { storedLength, size, id } of kept) {
+      lines.add({ offset, storedLength, size, id });
+      offset += storedLength;
+    }
+  });
+}
+
+/** Writes the index of `mailbox` anew from a scan of the whole file. */
+async function rewriteIndex(mailbox: Deno.FsFile, paths: IndexPaths): Promise<void> {
+  const { size, ino } = mailbox.statSync();
+  if (ino === null) return;
+  await writeIndex(paths, ino, async (lines) => {
+    await scanEntries(mailbox, 0, size, (entry) => lines.add(entry));
+  });
+}
+
+/**
+ * Writes a whole index to `tmpPath` and renames it over `path`, so that a
+ * reader sees the old index or the new one. On failure, removes `tmpPath`.
+ *
+ * @param ino The inode of the mailbox file the index describes.
+ * @param fill Adds the records' lines in file order.
+ */
+async function writeIndex(
+  paths: IndexPaths,
+  ino: number,
+  fill: (lines: IndexLines) => Promise<void> | void,
+): Promise<void> {
+  const options = { write: true, create: true, truncate: true, mode: 0o600 };
+  try {
+    const file = Deno.openSync(paths.tmpPath, options);
+    try {
+      writeAllSync(file, encoder.encode(indexHeader(ino)));
+      const lines = new IndexLines(file);
+      await fill(lines);
+      lines.flush();
+    } finally {
+      file.close();
+    }
+    Deno.renameSync(paths.tmpPath, paths.path);
+  } catch (error) {
+    try {
+      Deno.removeSync(paths.tmpPath);
+    } catch (undo) {
+      if (!(undo instanceof Deno.errors.NotFound)) throw new AggregateError([error, undo], "Cannot write the index");
+    }
+    throw error;
+  }
+}
+
+/** Index lines written at a file's position in blocks of about 64 KiB. */
+class IndexLines {
+  readonly #file: Deno.FsFile;
+  #text = "";
+
+  /** @param file The index, positioned where the lines go. */
+  constructor(file: Deno.FsFile) {
+    this.#file = file;
+  }
+
+  /** Adds the line of the next record. */
+  add(entry: RecordEntry): void {
+    this.#text += indexLine(entry);
+    if (this.#text.length >= FLUSH_AT) this.flush();
+  }
+
+  /** Writes the lines gathered so far. */
+  flush(): void {
+    if (this.#text === "") return;
+    writeAllSync(this.#file, encoder.encode(this.#text));
+    this.#text = "";
+  }
+}
+
+/** Opens a file for reading and writing, or returns `null` when it does not exist. */
+function openIfExistsSync(path: string): Deno.FsFile | null {
+  try {
+    return Deno.openSync(path, { read: true, write: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
+
+/** Writes every byte of `bytes` at the file's position, synchronously. */
+function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
+}

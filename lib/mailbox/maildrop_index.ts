@@ -1,0 +1,209 @@
+/**
+ * The index file `mymailbox.idx` beside a mailbox: a cache of what a scan
+ * of the mailbox finds, so that a POP3 login need not read the messages.
+ *
+ * Text, one line each: a header `mymailbox-index 1 <inode>` naming the
+ * format version and the inode of the mailbox file it describes, then one
+ * line `<offset> <storedLength> <size> <id>` per complete record in file
+ * order, the id as the record carries it (before `uniqueIds`, which the
+ * reader applies). Lines are only trusted up to the last "\n".
+ *
+ * Also here: `scanEntries`, which finds such entries in the mailbox itself.
+ *
+ * @module
+ */
+
+import { readRangeSync, SCAN_CHUNK } from "./file_io.ts";
+import type { RecordTable } from "./maildrop_table.ts";
+import { MAX_ID } from "./packed_ids.ts";
+import { fallbackId } from "./record.ts";
+import { RecordScanner } from "./scanner.ts";
+
+const LF = 0x0a;
+const SP = 0x20;
+const MAGIC = "mymailbox-index";
+const VERSION = 1;
+/** Longest valid line: three 15-digit numbers, a 70-octet id, separators. */
+const MAX_LINE = 3 * 16 + 71;
+/** Digits of a number in a line: up to 10^15 - 1, exact in a double. */
+const MAX_DIGITS = 15;
+/** How much of the index's end a writer reads to find its last line. */
+const TAIL_WINDOW = 4096;
+
+const encoder = new TextEncoder();
+
+/** A complete record as the index and a maildrop keep it. */
+export interface RecordEntry {
+  /** Byte offset of the record's first octet. */
+  offset: number;
+  /** Stored length in octets, terminator included. */
+  storedLength: number;
+  /** Octets once unstuffed and without the terminator line. */
+  size: number;
+  /** The trace id, or the `fallbackId` of a record without one; not yet made unique. */
+  id: string;
+}
+
+/**
+ * Finds the complete records of `file[from, to)`, reading synchronously,
+ * and passes each to `each` in order, its id derived as `list` derives it
+ * before `uniqueIds`. `from` must be 0 or the end of a record; a torn
+ * record at the end is left out.
+ */
+export async function scanEntries(
+  file: Deno.FsFile,
+  from: number,
+  to: number,
+  each: (entry: RecordEntry) => void,
+): Promise<void> {
+  const scanner = new RecordScanner();
+  const buf = new Uint8Array(Math.max(0, Math.min(SCAN_CHUNK, to - from)));
+  for (let at = from; at < to;) {
+    file.seekSync(at, Deno.SeekMode.Start);
+    const n = file.readSync(buf.subarray(0, Math.min(buf.length, to - at)));
+    if (n === null) break;
+    scanner.push(buf.subarray(0, n));
+    at += n;
+    for (const { offset, storedLength, size, header } of scanner.drain()) {
+      const start = from + offset;
+      const id = header.id ?? await fallbackId(readRangeSync(file, start, storedLength));
+      each({ offset: start, storedLength, size, id });
+    }
+  }
+}
+
+/** The header line of an index for the mailbox file with inode `ino`. */
+export function indexHeader(ino: number): string {
+  return `${MAGIC} ${VERSION} ${ino}\n`;
+}
+
+/** The index line of one record. */
+export function indexLine(entry: RecordEntry): string {
+  return `${entry.offset} ${entry.storedLength} ${entry.size} ${entry.id}\n`;
+}
+
+/** What `parseIndex` made of an index file. */
+export type IndexContents =
+  /** The records up to `end` were added to the table. */
+  | { usable: true; end: number }
+  /** Nothing usable: `corrupt` when the header matched but a line did not. */
+  | { usable: false; corrupt: boolean };
+
+/**
+ * Reads an index into `table`: stops at the last "\n"; refuses an index
+ * of another version or inode, or with a malformed line, a line that does
+ * not start where the previous record ended, or a record past `limit`.
+ *
+ * @param ino The inode of the mailbox file being opened.
+ * @param limit The mailbox file's size.
+ * @param table An empty table; on failure it holds part of the index.
+ */
+export function parseIndex(bytes: Uint8Array, ino: number, limit: number, table: RecordTable): IndexContents {
+  const header = encoder.encode(indexHeader(ino));
+  if (!startsWith(bytes, header)) return { usable: false, corrupt: false };
+  const line = new IndexLine();
+  for (let start = header.length, lf; (lf = bytes.indexOf(LF, start)) >= 0; start = lf + 1) {
+    const valid = line.parse(bytes, start, lf) && line.offset === table.end &&
+      line.offset + line.storedLength <= limit &&
+      table.addBytes(line.offset, line.storedLength, line.size, bytes, line.idStart, lf);
+    if (!valid) return { usable: false, corrupt: true };
+  }
+  return { usable: true, end: table.end };
+}
+
+/** Where an index ends, as a writer appending to it needs to know. */
+export interface IndexTail {
+  /** Offset in the mailbox just past the last indexed record (0 if none). */
+  end: number;
+  /** Octets of the index up to its last "\n": a torn line after it is dropped. */
+  length: number;
+}
+
+/**
+ * Reads the header and the last complete line of an open index, without
+ * reading the lines in between.
+ *
+ * @returns Its tail, or `null` when it is not an index of the file with
+ *   inode `ino` or its last line is malformed.
+ */
+export function readIndexTail(index: Deno.FsFile, ino: number): IndexTail | null {
+  const { size } = index.statSync();
+  const header = encoder.encode(indexHeader(ino));
+  if (!startsWith(readAt(index, 0, Math.min(size, header.length)), header)) return null;
+  const from = Math.max(header.length, size - TAIL_WINDOW);
+  const tail = readAt(index, from, size - from);
+  const last = tail.lastIndexOf(LF);
+  if (last < 0) return from === header.length ? { end: 0, length: header.length } : null;
+  const previous = last === 0 ? -1 : tail.lastIndexOf(LF, last - 1);
+  if (previous < 0 && from > header.length) return null;
+  const line = new IndexLine();
+  if (!line.parse(tail, previous + 1, last) || !isId(tail, line.idStart, last)) return null;
+  return { end: line.offset + line.storedLength, length: from + last + 1 };
+}
+
+/** One index line's fields, parsed in place: no object per line. */
+class IndexLine {
+  offset = 0;
+  storedLength = 0;
+  size = 0;
+  /** Where the id starts in the bytes parsed; it runs to the line's end. */
+  idStart = 0;
+  #bytes: Uint8Array = new Uint8Array();
+  #at = 0;
+
+  /** Parses `bytes[start, end)`, a line without its "\n". */
+  parse(bytes: Uint8Array, start: number, end: number): boolean {
+    if (end - start > MAX_LINE) return false;
+    this.#bytes = bytes;
+    this.#at = start;
+    this.offset = this.#number(end);
+    this.storedLength = this.#number(end);
+    this.size = this.#number(end);
+    this.idStart = this.#at;
+    return this.offset >= 0 && this.storedLength >= 3 && this.size >= 0 && this.size <= this.storedLength - 3;
+  }
+
+  /** The decimal number at the cursor, followed by one space; -1 when there is none. */
+  #number(end: number): number {
+    const bytes = this.#bytes;
+    let at = this.#at;
+    let value = 0;
+    while (at < end && at - this.#at < MAX_DIGITS && bytes[at] >= 0x30 && bytes[at] <= 0x39) {
+      value = value * 10 + bytes[at++] - 0x30;
+    }
+    if (at === this.#at || at >= end || bytes[at] !== SP) return -1;
+    this.#at = at + 1;
+    return value;
+  }
+}
+
+/** Whether `bytes[start, end)` is an id a record can carry: 1 to 70 of `[\x21-\x3a\x3c-\x7e]`. */
+function isId(bytes: Uint8Array, start: number, end: number): boolean {
+  if (end <= start || end - start > MAX_ID) return false;
+  for (let k = start; k < end; k++) {
+    if (bytes[k] < 0x21 || bytes[k] > 0x7e || bytes[k] === 0x3b) return false;
+  }
+  return true;
+}
+
+/** Whether `bytes` begins with `prefix`. */
+function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  if (bytes.length < prefix.length) return false;
+  for (let k = 0; k < prefix.length; k++) {
+    if (bytes[k] !== prefix[k]) return false;
+  }
+  return true;
+}
+
+/** Reads up to `length` octets of `file` at `offset`, synchronously (fewer at its end). */
+function readAt(file: Deno.FsFile, offset: number, length: number): Uint8Array {
+  const buf = new Uint8Array(length);
+  file.seekSync(offset, Deno.SeekMode.Start);
+  let at = 0;
+  while (at < length) {
+    const n = file.readSync(buf.subarray(at));
+    if (n === null) break;
+    at += n;
+  }
+  return buf.subarray(0, at);
+}

@@ -1,0 +1,147 @@
+/**
+ * The server side of TLS: the certificate and key files, and the handshake
+ * on an accepted socket, for STARTTLS/STLS (RFC 3207, RFC 2595) and for
+ * implicit-TLS ports (RFC 8314).
+ *
+ * @module
+ */
+
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import type { Duplex } from "node:stream";
+import { createServer, type TLSSocket } from "node:tls";
+
+/** The longest a TLS handshake may take. */
+export const HANDSHAKE_TIMEOUT_MS = 30_000;
+
+/** A PEM certificate (chain) and its private key. */
+export interface TlsIdentity {
+  /** The certificate, then any intermediates, in PEM. */
+  cert: string;
+  /** The private key in PEM. */
+  key: string;
+}
+
+/** Where the PEM files are. */
+export interface TlsFiles {
+  /** The certificate (chain) file. */
+  certFile: string;
+  /** The private key file. */
+  keyFile: string;
+}
+
+/**
+ * Reads both files and checks that they hold a certificate and the private
+ * key that matches it, so a mistake shows at start-up rather than as failed
+ * handshakes.
+ *
+ * @throws {Error} saying which file is unreadable or wrong
+ */
+export async function readTlsIdentity(files: TlsFiles): Promise<TlsIdentity> {
+  const [cert, key] = await Promise.all([files.certFile, files.keyFile].map((path) => io(path, Deno.readTextFile)));
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(cert);
+  } catch {
+    throw new Error(`Cannot use ${files.certFile}: not a PEM certificate`);
+  }
+  let privateKey;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch {
+    throw new Error(`Cannot use ${files.keyFile}: not a PEM private key`);
+  }
+  if (!certificate.checkPrivateKey(privateKey)) {
+    throw new Error(`Cannot use ${files.keyFile}: it is not the key of ${files.certFile}`);
+  }
+  return { cert, key };
+}
+
+/**
+ * The server's TLS identity, re-read when either file changes, so a renewed
+ * certificate is used without a restart.
+ */
+export class TlsCredentials {
+  #files: TlsFiles;
+  #identity: TlsIdentity;
+  #stamp: string;
+
+  private constructor(files: TlsFiles, identity: TlsIdentity, stamp: string) {
+    this.#files = files;
+    this.#identity = identity;
+    this.#stamp = stamp;
+  }
+
+  /**
+   * Loads and checks the files.
+   *
+   * @throws {Error} saying which file is unreadable or wrong
+   */
+  static async load(files: TlsFiles): Promise<TlsCredentials> {
+    const stamp = await modified(files);
+    return new TlsCredentials(files, await readTlsIdentity(files), stamp);
+  }
+
+  /**
+   * The identity to use for a new handshake: the loaded one, or the files'
+   * new contents when they changed since.
+   *
+   * @returns the identity, or why the changed files cannot be used (the
+   *   caller answers "TLS not available" and logs it; the next call tries again)
+   */
+  async current(): Promise<{ identity: TlsIdentity } | { error: string }> {
+    try {
+      const stamp = await modified(this.#files);
+      if (stamp !== this.#stamp) {
+        this.#identity = await readTlsIdentity(this.#files);
+        this.#stamp = stamp;
+      }
+      return { identity: this.#identity };
+    } catch (error) {
+      return { error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+}
+
+/** The files' modification times (and sizes) as one string, to notice a change. */
+async function modified(files: TlsFiles): Promise<string> {
+  const stats = await Promise.all([files.certFile, files.keyFile].map((path) => io(path, Deno.stat)));
+  return stats.map((s) => `${s.mtime?.getTime()}:${s.size}`).join(",");
+}
+
+/** Runs a file operation, turning its failure into "Cannot read PATH: reason". */
+async function io<T>(path: string, operation: (path: string) => Promise<T>): Promise<T> {
+  try {
+    return await operation(path);
+  } catch (error) {
+    throw new Error(`Cannot read ${path}: ${(error as Error).message.replace(/\s*\(os error \d+\).*$/, "")}`);
+  }
+}
+
+/**
+ * Runs the server side of a TLS handshake on a connected socket. The socket
+ * must no longer be read by anyone else. Works on Deno 2.9 by handing the
+ * socket to a non-listening `tls.Server` (see DENO.md, "Server-side STARTTLS").
+ *
+ * @returns the secure socket, or the reason the handshake failed (it failed,
+ *   the peer closed, or `timeoutMs` passed); the caller closes the socket then
+ */
+export function acceptTls(socket: Duplex, identity: TlsIdentity, timeoutMs: number): Promise<TLSSocket | Error> {
+  return new Promise((resolve) => {
+    const server = createServer({ cert: identity.cert, key: identity.key });
+    const done = (result: TLSSocket | Error) => {
+      clearTimeout(timer);
+      server.removeAllListeners();
+      socket.off("close", closed);
+      resolve(result);
+    };
+    const closed = () => done(new Error("connection closed during the TLS handshake"));
+    const timer = setTimeout(() => done(new Error("TLS handshake timed out")), timeoutMs);
+    server.on("secureConnection", (secure: TLSSocket) => done(secure));
+    server.on("tlsClientError", (error: Error, secure: TLSSocket) => {
+      secure.destroy();
+      done(error);
+    });
+    socket.once("close", closed);
+    server.emit("connection", socket);
+  });
+}

@@ -1,0 +1,139 @@
+/**
+ * What both servers share about TLS and logins: the flags, loading the
+ * certificate, the implicit-TLS listener beside the plain one (RFC 8314),
+ * and which clients may log in without TLS.
+ *
+ * @module
+ */
+
+import { parsePort, UsageError } from "./cli.ts";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import type { RunningServer } from "./net/server.ts";
+import { acceptTls, HANDSHAKE_TIMEOUT_MS, TlsCredentials } from "./net/tls.ts";
+
+/** The flags' part of both usage lines. */
+export const TLS_USAGE = "[--tls-cert FILE --tls-key FILE [--tls-port PORT]] [--allow-plaintext-login] " +
+  "[--untrusted-loopback]";
+
+/** The flags, for `parseFlags`. */
+export const TLS_FLAGS = {
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  "tls-port": { type: "string" },
+  "allow-plaintext-login": { type: "boolean", default: false },
+  "untrusted-loopback": { type: "boolean", default: false },
+} as const;
+
+/** TLS and login settings from the command line. */
+export interface TlsConfig {
+  /** The PEM certificate and key files; undefined when TLS is off. */
+  files?: { certFile: string; keyFile: string };
+  /** The implicit-TLS port (RFC 8314 §3.3); 0 picks a free one. */
+  port?: number;
+  /** Let clients that are not on loopback log in without TLS. */
+  allowPlaintextLogin: boolean;
+  /** Treat loopback clients as remote, for testing the rules for remote clients. */
+  untrustedLoopback: boolean;
+}
+
+/**
+ * Reads the TLS flags from `parseFlags` values.
+ *
+ * @throws {UsageError} when only one of --tls-cert and --tls-key is given,
+ *   or --tls-port without them, or a bad port
+ */
+export function parseTlsFlags(values: Record<string, unknown>): TlsConfig {
+  const cert = values["tls-cert"] as string | undefined;
+  const key = values["tls-key"] as string | undefined;
+  const port = values["tls-port"] as string | undefined;
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError("Use --tls-cert and --tls-key together");
+  if (port !== undefined && cert === undefined) throw new UsageError("Cannot use --tls-port without --tls-cert");
+  return {
+    files: cert === undefined ? undefined : { certFile: cert, keyFile: key! },
+    port: port === undefined ? undefined : parsePort(port, "--tls-port"),
+    allowPlaintextLogin: values["allow-plaintext-login"] === true,
+    untrustedLoopback: values["untrusted-loopback"] === true,
+  };
+}
+
+/**
+ * Loads the certificate and key when TLS is configured.
+ *
+ * @throws {UsageError} saying which file is unreadable or wrong
+ */
+export async function loadTls(config: TlsConfig): Promise<TlsCredentials | undefined> {
+  if (config.files === undefined) return undefined;
+  try {
+    return await TlsCredentials.load(config.files);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/**
+ * True when a client at `address` may be trusted like a local user: a
+ * loopback address (127.0.0.0/8, ::1), unless --untrusted-loopback.
+ */
+export function isTrustedLoopback(address: string, config: TlsConfig): boolean {
+  if (config.untrustedLoopback) return false;
+  const v4 = address.startsWith("::ffff:") ? address.slice(7) : address;
+  return address === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
+/**
+ * Runs the TLS handshake at the start of an implicit-TLS connection
+ * (RFC 8314 §3.3), before anything reads the socket: the client's
+ * handshake comes at once, and must reach TLS intact. A failure is logged
+ * and the socket destroyed.
+ *
+ * @returns the secure stream, or undefined after a failure
+ */
+export async function acceptImplicitTls(
+  socket: Socket,
+  tls: TlsCredentials,
+  what: { service: string; log(line: string): void },
+): Promise<Duplex | undefined> {
+  const current = await tls.current();
+  const secure = "error" in current
+    ? new Error(current.error)
+    : await acceptTls(socket, current.identity, HANDSHAKE_TIMEOUT_MS);
+  if (!(secure instanceof Error)) return secure;
+  what.log(
+    `${
+      new Date().toISOString()
+    } ${what.service} client=${socket.remoteAddress} TLS handshake failed: ${secure.message}`,
+  );
+  socket.destroy();
+  return undefined;
+}
+
+/** A server listening on a plain port and, optionally, an implicit-TLS port. */
+export interface ServerPair extends RunningServer {
+  /** The implicit-TLS listener's address, as "host:port", when there is one. */
+  tlsAddress?: string;
+}
+
+/**
+ * Starts the implicit-TLS listener beside a running plain one, when asked.
+ * Shutting the pair down stops both. If the second cannot listen, the first
+ * is stopped before the error is passed on.
+ */
+export async function withTlsListener(
+  plain: RunningServer,
+  startTlsListener: (() => Promise<RunningServer>) | undefined,
+): Promise<ServerPair> {
+  if (startTlsListener === undefined) return plain;
+  const secure = await startTlsListener().catch(async (error) => {
+    await plain.shutdown(0);
+    throw error;
+  });
+  return {
+    address: plain.address,
+    port: plain.port,
+    tlsAddress: secure.address,
+    shutdown: async (graceMs) => {
+      await Promise.all([plain.shutdown(graceMs), secure.shutdown(graceMs)]);
+    },
+  };
+}

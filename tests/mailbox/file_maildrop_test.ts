@@ -1,0 +1,193 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { FileMailStore } from "../../lib/mailbox/file_store.ts";
+import { bytesOf, concat, recordOf, simpleMessage } from "./helpers.ts";
+import { assertMaildropMatches } from "./maildrop_contract.ts";
+
+const MESSAGE = simpleMessage("index", "Body.\r\n..dots\r\n");
+
+/** Runs `fn` with a fresh store over a temporary root, removed afterwards. */
+async function withStore(fn: (store: FileMailStore, box: Mailbox) => Promise<void>): Promise<void> {
+  const root = await Deno.makeTempDir({ prefix: "maildrop_test_" });
+  try {
+    await fn(new FileMailStore({ root }), new Mailbox(join(root, "Andrew")));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+/** Andrew's files, reached behind the store's back. */
+class Mailbox {
+  constructor(readonly dir: string) {}
+
+  get path(): string {
+    return join(this.dir, "mymailbox");
+  }
+
+  get indexPath(): string {
+    return join(this.dir, "mymailbox.idx");
+  }
+
+  /** The index's text. */
+  index(): Promise<string> {
+    return Deno.readTextFile(this.indexPath);
+  }
+
+  /** The index's header and complete lines. */
+  async indexLines(): Promise<string[]> {
+    return (await this.index()).split("\n").slice(0, -1);
+  }
+
+  /** Replaces the index's text. */
+  setIndex(text: string): Promise<void> {
+    return Deno.writeTextFile(this.indexPath, text);
+  }
+
+  /** Appends bytes to the mailbox as they are. */
+  appendRaw(bytes: Uint8Array): Promise<void> {
+    return Deno.writeFile(this.path, bytes, { append: true });
+  }
+
+  /** The mailbox file's inode. */
+  async inode(): Promise<number | null> {
+    return (await Deno.stat(this.path)).ino;
+  }
+}
+
+/** Delivers messages with the given trace ids to Andrew, one by one. */
+async function deliver(store: FileMailStore, ...ids: string[]): Promise<void> {
+  for (const id of ids) await store.deliver({ users: ["Andrew"], record: recordOf(MESSAGE, id) });
+}
+
+Deno.test("FileMailStore deliveries write and extend the index that openMaildrop reads", async () => {
+  await withStore(async (store, box) => {
+    await deliver(store, "I1", "I2");
+    const length = concat(recordOf(MESSAGE, "I1")).length;
+    const size = length - 3 - 1;
+    assert.deepEqual(await box.indexLines(), [
+      `mymailbox-index 1 ${await box.inode()}`,
+      `0 ${length} ${size} I1`,
+      `${length} ${length} ${size} I2`,
+    ]);
+    await deliver(store, "I3");
+    assert.equal((await box.indexLines()).length, 4);
+    assert.deepEqual(await assertMaildropMatches(store, "Andrew"), ["I1", "I2", "I3"]);
+    assert.deepEqual([store.stats.fullScans, store.stats.indexRewrites, store.stats.indexErrors], [0, 0, 0]);
+  });
+});
+
+Deno.test("FileMailStore.openMaildrop scans only the tail that a crash left out of the index", async () => {
+  await withStore(async (store, box) => {
+    await deliver(store, "C1", "C2", "C3", "C4");
+    const [header, ...lines] = await box.indexLines();
+    for (const kept of [lines.slice(0, 3), lines.slice(0, 1), []]) {
+      await box.setIndex([header, ...kept, ""].join("\n"));
+      assert.deepEqual(await assertMaildropMatches(store, "Andrew"), ["C1", "C2", "C3", "C4"]);
+    }
+    // Only the index without lines made it read the whole mailbox.
+    assert.equal(store.stats.fullScans, 1);
+    await deliver(store, "C5");
+    assert.deepEqual((await box.indexLines()).slice(1, 5), lines);
+    assert.equal(store.stats.indexRewrites, 0);
+    assert.deepEqual(await assertMaildropMatches(store, "Andrew"), ["C1", "C2", "C3", "C4", "C5"]);
+  });
+});
+
+Deno.test("FileMailStore.openMaildrop ignores a torn index line, and the next delivery drops it", async () => {
+  await withStore(async (store, box) => {
+    await deliver(store, "N1", "N2");
+    const text = await box.index();
+    const torn = text.slice(0, text.lastIndexOf("\n", text.length - 2) + 1) + "999 1";
+    await box.setIndex(torn);
+    assert.deepEqual(await assertMaildropMatches(store, "Andrew"), ["N1", "N2"]);
+    await deliver(store, "N3");
+    assert.equal(await box.index(), text + (await box.indexLines())[3] + "\n");
+    assert.deepEqual(await assertMaildropMatches(store, "Andrew"), ["N1", "N2", "N3"]);
+    assert.deepEqual([store.stats.fullScans, store.stats.indexRewrites], [0, 0]);
+  });
+});
+
+Deno.test("FileMailStore.openMaildrop ignores an index of another inode until a delivery rewrites it", async () => {
+  await withStore(async (store, box) => {
+    await deliver(store, "O1", "O2", "O3");
+    const old = await box.index();
+    await store.remove("Andrew", new Set(["O2"]));
+    assert.ok((await box.index()).startsWith(`mymailbox-index 1 ${await box.inode()}\n`));
+    await box.setIndex(old);
+    assert.deepEqual(await assertMaildropMatches(store, "Andrew"), ["O1", "O3"]);
+    assert.equal(store.stats.fullScans, 1);
+    assert.equal(await box.index(), old);
+    await deliver(store, "O4");
+    assert.equal(store.stats.indexRewrites, 1);
+    assert.deepEqual(await assertMaildropMatches(store, "Andrew"), ["O1", "O3", "O4"]);
+    assert.equal(store.stats.fullScans, 1);
+  });
+});
+
+Deno.test("FileMailStore.openMaildrop removes a corrupt index of the mailbox, ignores garbage", async () => {
+  await withStore(async (store, box) => {
+    await deliver(store, "G1", "G2");
+    const [header, first, second] = await box.indexLines();
+    const corrupt = [
+      [header, second, first],
+      [header, "0 99999 5 G1"],
+      [header, first.replace("G1", "G 1")],
+      [header, first.replace(/^0/, "x")],
+      [header, first, first],
+    ];
+    for (const lines of corrupt) {
+      await box.setIndex([...lines, ""].join("\n"));
+      assert.deepEqual(await assertMaildropMatches(store, "Andrew"), ["G1", "G2"], lines.join(" | "));
+      await assert.rejects(Deno.stat(box.indexPath), Deno.errors.NotFound);
+    }
+    await box.setIndex("\0".repeat(100));
+    assert.deepEqual(await assertMaildropMatches(store, "Andrew"), ["G1", "G2"]);
+    assert.equal(store.stats.fullScans, corrupt.length + 1);
+    await deliver(store, "G3");
+    assert.equal((await box.indexLines()).length, 4);
+    assert.deepEqual(await assertMaildropMatches(store, "Andrew"), ["G1", "G2", "G3"]);
+    assert.equal(store.stats.fullScans, corrupt.length + 1);
+  });
+});
+
+Deno.test("FileMailStore indexes no torn mailbox tail, and indexes the record that replaces it", async () => {
+  await withStore(async (store, box) => {
+    await deliver(store, "M1");
+    await box.appendRaw(concat(recordOf(MESSAGE, "TORN")).slice(0, -2));
+    assert.deepEqual(await assertMaildropMatches(store, "Andrew"), ["M1"]);
+    await deliver(store, "M2");
+    const lines = await box.indexLines();
+    assert.deepEqual(lines.map((line) => line.split(" ").at(-1)).slice(1), ["M1", "M2"]);
+    assert.deepEqual(await assertMaildropMatches(store, "Andrew"), ["M1", "M2"]);
+    assert.deepEqual([store.stats.fullScans, store.stats.indexRewrites], [0, 0]);
+  });
+});
+
+Deno.test("FileMailStore.remove writes the index of the new file with the ids records carry", async () => {
+  await withStore(async (store, box) => {
+    const twin = bytesOf("Subject: twin\r\n\r\nsame\r\n.\r\n");
+    await Deno.mkdir(box.dir);
+    await box.appendRaw(concat([twin, twin]));
+    await deliver(store, "R1", "R2", "R1");
+    assert.equal(store.stats.indexRewrites, 1);
+    const ids = await assertMaildropMatches(store, "Andrew");
+    assert.deepEqual(ids.slice(2), ["R1", "R2", "R1.2"]);
+    await store.remove("Andrew", new Set([ids[0], "R1"]));
+    const lines = await box.indexLines();
+    assert.equal(lines[0], `mymailbox-index 1 ${await box.inode()}`);
+    assert.deepEqual(lines.slice(1).map((line) => line.split(" ").at(-1)), [ids[0], "R2", "R1"]);
+    assert.deepEqual(await assertMaildropMatches(store, "Andrew"), [ids[0], "R2", "R1"]);
+    assert.equal(store.stats.fullScans, 0);
+  });
+});
+
+Deno.test("FileMailStore.openMaildrop sees records written by hand past the index", async () => {
+  await withStore(async (store, box) => {
+    await deliver(store, "H1");
+    await box.appendRaw(concat([...recordOf(MESSAGE, "H1"), bytesOf("Subject: no trace\r\n\r\n.\r\n")]));
+    const ids = await assertMaildropMatches(store, "Andrew");
+    assert.deepEqual(ids.slice(0, 2), ["H1", "H1.2"]);
+    assert.match(ids[2], /^[0-9a-f]{32}$/);
+    assert.equal(store.stats.fullScans, 0);
+  });
+});

@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type IndexPaths, updateIndex } from "../../lib/mailbox/index_writer.ts";
+import { readIndexTail } from "../../lib/mailbox/maildrop_index.ts";
+import { concat, recordOf, simpleMessage } from "./helpers.ts";
+
+const RECORDS = ["W1", "W2", "W3"].map((id) => concat(recordOf(simpleMessage(id, `${id} body\r\n`), id)));
+const LENGTH = RECORDS[0].length;
+
+/** A directory with a mailbox of `RECORDS` and its index written by `updateIndex`. */
+async function withIndexedMailbox(fn: (dir: string, paths: IndexPaths) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "index_writer_test_" });
+  try {
+    const paths = { path: join(dir, "mymailbox.idx"), tmpPath: join(dir, "mymailbox.idx.tmp") };
+    await Deno.writeFile(join(dir, "mymailbox"), concat(RECORDS));
+    assert.equal(await update(dir, paths), true);
+    assert.deepEqual(await ids(paths), ["W1", "W2", "W3"]);
+    await fn(dir, paths);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Runs `updateIndex` on the mailbox in `dir`. */
+async function update(dir: string, paths: IndexPaths, changedAt?: number): Promise<boolean> {
+  using file = await Deno.open(join(dir, "mymailbox"), { read: true });
+  return await updateIndex(file, paths, changedAt);
+}
+
+/** The ids of the index's lines. */
+async function ids(paths: IndexPaths): Promise<string[]> {
+  const lines = (await Deno.readTextFile(paths.path)).split("\n").slice(1, -1);
+  return lines.map((line) => line.split(" ")[3]);
+}
+
+Deno.test("updateIndex rewrites an index that names records cut from the mailbox", async () => {
+  await withIndexedMailbox(async (dir, paths) => {
+    await Deno.truncate(join(dir, "mymailbox"), 2 * LENGTH);
+    assert.equal(await update(dir, paths), true);
+    assert.deepEqual(await ids(paths), ["W1", "W2"]);
+  });
+});
+
+Deno.test("updateIndex rewrites an index that names records after the change", async () => {
+  await withIndexedMailbox(async (dir, paths) => {
+    // As if W3 had been cut and another record of the same length written in its place.
+    assert.equal(await update(dir, paths, 2 * LENGTH), true);
+    assert.deepEqual(await ids(paths), ["W1", "W2", "W3"]);
+    assert.equal(await update(dir, paths, 3 * LENGTH), false);
+  });
+});
+
+Deno.test("updateIndex rewrites the index of a mailbox file that was replaced", async () => {
+  await withIndexedMailbox(async (dir, paths) => {
+    await Deno.writeFile(join(dir, "mymailbox.new"), concat([RECORDS[2], RECORDS[0]]));
+    await Deno.rename(join(dir, "mymailbox.new"), join(dir, "mymailbox"));
+    assert.equal(await update(dir, paths), true);
+    assert.deepEqual(await ids(paths), ["W3", "W1"]);
+    const names = [];
+    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+    assert.deepEqual(names.sort(), ["mymailbox", "mymailbox.idx"]);
+  });
+});
+
+Deno.test("updateIndex rewrites an index whose last line does not end a record", async () => {
+  await withIndexedMailbox(async (dir, paths) => {
+    const [header] = (await Deno.readTextFile(paths.path)).split("\n");
+    await Deno.writeTextFile(paths.path, `${header}\n0 ${LENGTH - 1} 10 W1\n`);
+    assert.equal(await update(dir, paths), true);
+    assert.deepEqual(await ids(paths), ["W1", "W2", "W3"]);
+  });
+});
+
+Deno.test("readIndexTail finds the end of the last complete line", async () => {
+  await withIndexedMailbox(async (dir, paths) => {
+    const text = await Deno.readTextFile(paths.path);
+    const header = text.slice(0, text.indexOf("\n") + 1);
+    const ino = (await Deno.stat(join(dir, "mymailbox"))).ino!;
+    const cases: [string, { end: number; length: number } | null][] = [
+      [text, { end: 3 * LENGTH, length: text.length }],
+      [`${text}${3 * LENGTH} 12`, { end: 3 * LENGTH, length: text.length }],
+      [header, { end: 0, length: header.length }],
+      [`${header}0 1`, { end: 0, length: header.length }],
+      [`${header}${"9".repeat(5000)}`, null],
+      [`${text}${"9".repeat(5000)}\n`, null],
+      [text.replace(String(ino), String(ino + 1)), null],
+      ["", null],
+    ];
+    for (const [contents, want] of cases) {
+      await Deno.writeTextFile(paths.path, contents);
+      using file = await Deno.open(paths.path, { read: true });
+      assert.deepEqual(readIndexTail(file, ino), want, JSON.stringify(contents.slice(-40)));
+    }
+  });
+});
