@@ -6,6 +6,7 @@
  */
 
 import { fileURLToPath } from "node:url";
+import { taskArgs } from "./task_args.ts";
 
 /** How to start one server for one benchmark run. */
 export interface Launch {
@@ -46,21 +47,6 @@ export async function exists(path: string): Promise<boolean> {
     if (err instanceof Deno.errors.NotFound) return false;
     throw err;
   }
-}
-
-/**
- * The arguments after `deno` of a task in deno.json, so the bench runs our
- * server exactly as `deno task` does (V8 flags and permissions included),
- * but as a direct child whose memory can be read. Paths become absolute;
- * the task's reading and writing of "." (its data root) become `root`.
- */
-async function taskArgs(task: string, root: string): Promise<string[]> {
-  const config = JSON.parse(await Deno.readTextFile(`${repoRoot}deno.json`));
-  const words = String(config.tasks[task]).split(" ");
-  if (words[0] !== "deno") throw new TypeError(`Cannot run task ${task}: it does not start with deno`);
-  return words.slice(1).map((word) =>
-    word.endsWith(".ts") ? `${repoRoot}${word}` : word.replace(/^(--allow-(?:read|write))=\.$/, `$1=${root}`)
-  );
 }
 
 /** Our server: `smtpmail.ts` with a temporary data root, started as `deno task smtp` starts it. */

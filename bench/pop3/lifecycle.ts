@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { type RunningServer, startServer } from "../process.ts";
 import type { Launch } from "../servers.ts";
 import type { BenchUser } from "./dovecot.ts";
+import { taskArgs } from "../task_args.ts";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -88,7 +89,7 @@ export async function preparePopserver(dir: string, port: number): Promise<Launc
   await Deno.copyFile(join(REPO, "userlogincred.txt"), join(dir, "userlogincred.txt"));
   return {
     cmd: Deno.execPath(),
-    args: ["run", "--allow-all", join(REPO, "popserver.ts"), String(port), "--root", dir],
+    args: [...await taskArgs("pop3", dir), String(port), "--root", dir],
     readyText: "listening",
   };
 }

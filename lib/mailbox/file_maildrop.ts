@@ -80,7 +80,7 @@ class FileMaildrop extends TableMaildrop {
     this.#file = file;
   }
 
-  protected async *readRange(offset: number, length: number): AsyncGenerator<Uint8Array> {
+  protected *readRange(offset: number, length: number): Generator<Uint8Array> {
     for (let done = 0; done < length;) {
       const buf = new Uint8Array(Math.min(READ_CHUNK, length - done));
       const n = this.#readAt(buf, offset + done);

@@ -167,7 +167,7 @@ export abstract class TableMaildrop implements Maildrop {
    * @throws {RangeError} When there is no record `i`.
    * @throws {Error} When the maildrop is closed.
    */
-  read(i: number): AsyncIterable<Uint8Array> {
+  read(i: number): Iterable<Uint8Array> {
     const record = this.#checked(i);
     if (this.#closed) throw new Error("Cannot read a record: the maildrop is closed");
     return this.readRange(this.#table.offset(record), this.#table.storedLength(record));
@@ -181,7 +181,7 @@ export abstract class TableMaildrop implements Maildrop {
   }
 
   /** Yields `length` stored bytes from `offset` in fresh chunks of at most 64 KiB. */
-  protected abstract readRange(offset: number, length: number): AsyncIterable<Uint8Array>;
+  protected abstract readRange(offset: number, length: number): Iterable<Uint8Array>;
 
   /** Frees the subclass's resources, once. */
   protected abstract release(): void;
@@ -209,7 +209,7 @@ export class BytesMaildrop extends TableMaildrop {
   }
 
   /** Yields copies of the bytes, so that the caller may keep them. */
-  protected async *readRange(offset: number, length: number): AsyncGenerator<Uint8Array> {
+  protected *readRange(offset: number, length: number): Generator<Uint8Array> {
     for (let at = offset; at < offset + length; at += READ_CHUNK) {
       yield this.#bytes.slice(at, Math.min(at + READ_CHUNK, offset + length));
     }

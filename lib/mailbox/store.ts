@@ -72,9 +72,12 @@ export interface Maildrop {
   storedLength(i: number): number;
   /**
    * The stored (dot-stuffed) bytes of record `i`, terminator included, in
-   * chunks of at most 64 KiB.
+   * chunks of at most 64 KiB. Reads are synchronous: the mailbox is a local
+   * file, usually in the page cache, and a trip through the blocking thread
+   * pool per chunk would cost more than the read (pipelined RETR of many
+   * small messages).
    */
-  read(i: number): AsyncIterable<Uint8Array>;
+  read(i: number): Iterable<Uint8Array>;
   /** Releases the maildrop's open file; harmless to call twice. */
   close(): void;
 }

@@ -230,9 +230,9 @@ export class LineConn {
     this.#outBytes += bytes.length;
   }
 
-  /** Sends queued output once 64 KiB or more has gathered; see `flush`. */
-  async flushIfFull(): Promise<void> {
-    if (this.#outBytes >= FLUSH_AT) await this.flush();
+  /** True once 64 KiB or more of output has gathered: time to `flush` without waiting for the reader. */
+  get outputFull(): boolean {
+    return this.#outBytes >= FLUSH_AT;
   }
 
   /** Sends queued output, resolving once the socket accepted it. */

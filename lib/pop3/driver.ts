@@ -98,7 +98,7 @@ class Pop3Run {
       for (const r of step.replies) {
         if (r.startsWith("-ERR")) this.#errors++;
         this.#conn.write(`${r}\r\n`);
-        await this.#conn.flushIfFull();
+        if (this.#conn.outputFull) await this.#conn.flush();
       }
       const next = step.action ? await this.#carryOut(step.action) : undefined;
       if (next === undefined) return step;
@@ -198,9 +198,9 @@ async function sendRecord(
 ): Promise<void> {
   const { index, bodyLines } = action;
   const cutter = bodyLines === undefined ? undefined : new TopCutter(bodyLines, maildrop.storedLength(index));
-  for await (const chunk of maildrop.read(index)) {
+  for (const chunk of maildrop.read(index)) {
     conn.write(cutter ? cutter.take(chunk) : chunk);
-    await conn.flushIfFull();
+    if (conn.outputFull) await conn.flush();
     if (cutter?.done) break;
   }
   if (cutter) conn.write(TERMINATOR);

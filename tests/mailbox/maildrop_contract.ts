@@ -25,7 +25,7 @@ export async function readRecord(maildrop: Maildrop, i: number): Promise<Uint8Ar
 }
 
 /** Runs `fn` on the user's maildrop, closing it afterwards. */
-export async function withMaildrop<T>(store: MailStore, user: string, fn: (maildrop: Maildrop) => Promise<T>) {
+export async function withMaildrop<T>(store: MailStore, user: string, fn: (maildrop: Maildrop) => T | Promise<T>) {
   const maildrop = await store.openMaildrop(user);
   try {
     return await fn(maildrop);
@@ -115,13 +115,13 @@ const CONTRACT: Record<string, (fixture: StoreFixture) => Promise<void>> = {
     const other = simpleMessage("other", "fedcba9876543210\r\n".repeat(9000));
     await deliver(store, "Andrew", BIG, "J1");
     await deliver(store, "Andrew", other, "J2");
-    await withMaildrop(store, "Andrew", async (maildrop) => {
-      const iterators = [0, 1].map((i) => maildrop.read(i)[Symbol.asyncIterator]());
+    await withMaildrop(store, "Andrew", (maildrop) => {
+      const iterators = [0, 1].map((i) => maildrop.read(i)[Symbol.iterator]());
       const chunks: Uint8Array[][] = [[], []];
       for (let live = 2; live > 0;) {
         live = 0;
         for (const [i, iterator] of iterators.entries()) {
-          const { value, done } = await iterator.next();
+          const { value, done } = iterator.next();
           if (done) continue;
           chunks[i].push(value);
           live++;
