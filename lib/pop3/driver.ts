@@ -36,6 +36,8 @@ export interface Pop3DriverOptions {
 
 const decoder = new TextDecoder();
 const TERMINATOR = new Uint8Array([0x2e, 0x0d, 0x0a]);
+/** Characters of reply lines gathered into one write. */
+const SEND_PIECE = 32 * 1024;
 
 /** Runs one POP3 session to its end, releases the maildrop and closes the connection. */
 export async function drivePop3(conn: LineConn, session: Pop3Session, options: Pop3DriverOptions): Promise<void> {
@@ -95,15 +97,32 @@ class Pop3Run {
   async #play(first: Pop3Step): Promise<Pop3Step> {
     let step = first;
     for (;;) {
-      for (const r of step.replies) {
-        if (r.startsWith("-ERR")) this.#errors++;
-        this.#conn.write(`${r}\r\n`);
-        if (this.#conn.outputFull) await this.#conn.flush();
-      }
+      await this.#send(step.replies);
       const next = step.action ? await this.#carryOut(step.action) : undefined;
       if (next === undefined) return step;
       step = next;
     }
+  }
+
+  /**
+   * Writes reply lines, joined into pieces of about 32 K characters: a long
+   * LIST or UIDL then costs a few encodings and writes, not one per line,
+   * and leaves little garbage however large the maildrop.
+   */
+  async #send(replies: Iterable<string>): Promise<void> {
+    let piece: string[] = [];
+    let length = 0;
+    for (const r of replies) {
+      if (r.startsWith("-ERR")) this.#errors++;
+      piece.push(r);
+      length += r.length + 2;
+      if (length < SEND_PIECE) continue;
+      this.#conn.write(`${piece.join("\r\n")}\r\n`);
+      piece = [];
+      length = 0;
+      if (this.#conn.outputFull) await this.#conn.flush();
+    }
+    if (piece.length > 0) this.#conn.write(`${piece.join("\r\n")}\r\n`);
   }
 
   async #carryOut(action: Pop3Action): Promise<Pop3Step | undefined> {
