@@ -7,7 +7,7 @@
  * @module
  */
 
-import { concat, encode } from "./bytes.ts";
+import { concat, encode, show } from "./bytes.ts";
 
 /** Thrown by a read that waited longer than its timeout. */
 export class ReadTimeout extends Error {
@@ -79,18 +79,35 @@ export class LineClient {
    * @throws {ReadTimeout} when nothing complete arrives within `timeoutMs`
    */
   async readLine(timeoutMs = READ_TIMEOUT_MS): Promise<string | null> {
+    const bytes = await this.readLineBytes(timeoutMs);
+    return bytes === null ? null : new TextDecoder().decode(bytes);
+  }
+
+  /**
+   * Returns the next line's bytes without its line end, or `null` at end of
+   * stream. Lenient, a bare LF ends a line and a final unterminated fragment
+   * is a line; `strict` (servers must send CRLF) makes both an error.
+   *
+   * @throws {Error} in strict mode, on a bare LF or an unterminated last line
+   * @throws {ReadTimeout} when nothing complete arrives within `timeoutMs`
+   */
+  async readLineBytes(timeoutMs = READ_TIMEOUT_MS, strict = false): Promise<Uint8Array | null> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const lf = this.#buf.indexOf(0x0a);
       if (lf >= 0) {
-        const end = lf > 0 && this.#buf[lf - 1] === 0x0d ? lf - 1 : lf;
-        const line = new TextDecoder().decode(this.#buf.subarray(0, end));
+        const crlf = lf > 0 && this.#buf[lf - 1] === 0x0d;
+        if (strict && !crlf) {
+          throw new Error(`bare LF from the server after ${show(this.#buf.subarray(Math.max(0, lf - 60), lf))}`);
+        }
+        const line = this.#buf.subarray(0, crlf ? lf - 1 : lf);
         this.#buf = this.#buf.subarray(lf + 1);
         return line;
       }
       if (this.#eof) {
         if (this.#buf.length === 0) return null;
-        const rest = new TextDecoder().decode(this.#buf);
+        if (strict) throw new Error(`connection closed after an unterminated line ${show(this.#buf.subarray(0, 200))}`);
+        const rest = this.#buf;
         this.#buf = new Uint8Array(0);
         return rest;
       }

@@ -1,6 +1,6 @@
 /**
  * A small POP3 client for integration tests (RFC 1939): raw bytes out,
- * status lines and multi-line replies in. Unlike `LineClient` it reads bytes,
+ * status lines and multi-line replies in. It reads its `LineClient` as bytes,
  * not text, and insists on CRLF, so a retrieved message can be compared byte
  * for byte and a bare LF from the server is an error, not a line end.
  *
@@ -8,11 +8,9 @@
  */
 
 import assert from "node:assert/strict";
-import { concat, decode, encode, show } from "./bytes.ts";
-import { READ_TIMEOUT_MS, ReadTimeout } from "./line_client.ts";
+import { concat, decode, encode } from "./bytes.ts";
+import { LineClient, READ_TIMEOUT_MS } from "./line_client.ts";
 
-const LF = 0x0a;
-const CR = 0x0d;
 const CRLF = encode("\r\n");
 
 /** The seed's users and their passwords, as in the repository's userlogincred.txt. */
@@ -34,20 +32,15 @@ export function passwordOf(user: string): string {
 
 /** A POP3 connection to 127.0.0.1. */
 export class Pop3Client {
-  #conn: Deno.TcpConn;
-  #buf: Uint8Array = new Uint8Array(0);
-  #pending: Promise<number | null> | undefined;
-  #chunk = new Uint8Array(64 * 1024);
-  #eof = false;
-  #closed = false;
+  #client: LineClient;
 
-  private constructor(conn: Deno.TcpConn) {
-    this.#conn = conn;
+  private constructor(client: LineClient) {
+    this.#client = client;
   }
 
   /** Connects without reading the greeting. */
   static async connect(port: number): Promise<Pop3Client> {
-    return new Pop3Client(await Deno.connect({ hostname: "127.0.0.1", port }));
+    return new Pop3Client(await LineClient.connect(port));
   }
 
   /** Connects and checks the +OK greeting. */
@@ -76,36 +69,19 @@ export class Pop3Client {
   }
 
   /** Sends all of `data` (text as UTF-8). */
-  async write(data: string | Uint8Array): Promise<void> {
-    const bytes = typeof data === "string" ? encode(data) : data;
-    for (let done = 0; done < bytes.length;) done += await this.#conn.write(bytes.subarray(done));
+  write(data: string | Uint8Array): Promise<void> {
+    return this.#client.write(data);
   }
 
   /**
    * Returns the next line's bytes without CRLF, or `null` at the end of the
-   * stream (also after a final fragment without a line end, which is an error).
+   * stream.
    *
    * @throws {Error} on a bare LF or an unterminated last line
    * @throws {ReadTimeout} when no complete line arrives within `timeoutMs`
    */
-  async lineBytes(timeoutMs = READ_TIMEOUT_MS): Promise<Uint8Array | null> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const lf = this.#buf.indexOf(LF);
-      if (lf >= 0) {
-        if (lf === 0 || this.#buf[lf - 1] !== CR) {
-          throw new Error(`bare LF from the server after ${show(this.#buf.subarray(Math.max(0, lf - 60), lf))}`);
-        }
-        const line = this.#buf.subarray(0, lf - 1);
-        this.#buf = this.#buf.subarray(lf + 1);
-        return line;
-      }
-      if (this.#eof) {
-        if (this.#buf.length === 0) return null;
-        throw new Error(`connection closed after an unterminated line ${show(this.#buf.subarray(0, 200))}`);
-      }
-      await this.#fill(deadline - Date.now(), timeoutMs);
-    }
+  lineBytes(timeoutMs = READ_TIMEOUT_MS): Promise<Uint8Array | null> {
+    return this.#client.readLineBytes(timeoutMs, true);
   }
 
   /**
@@ -185,39 +161,12 @@ export class Pop3Client {
   }
 
   /** Waits for the server to close the connection; returns what came first, as text. */
-  async readToEnd(timeoutMs = READ_TIMEOUT_MS): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.#eof) await this.#fill(deadline - Date.now(), timeoutMs);
-    const rest = decode(this.#buf);
-    this.#buf = new Uint8Array(0);
-    return rest;
-  }
-
-  async #fill(leftMs: number, timeoutMs: number): Promise<void> {
-    if (leftMs <= 0) throw new ReadTimeout(timeoutMs);
-    this.#pending ??= this.#conn.read(this.#chunk).catch((error) => {
-      if (error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe) return null;
-      throw error;
-    });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<"timeout">((resolve) => timer = setTimeout(() => resolve("timeout"), leftMs));
-    const n = await Promise.race([this.#pending, timeout]).finally(() => clearTimeout(timer));
-    if (n === "timeout") throw new ReadTimeout(timeoutMs);
-    this.#pending = undefined;
-    if (n === null) this.#eof = true;
-    else this.#buf = concat([this.#buf, this.#chunk.slice(0, n)]);
+  readToEnd(timeoutMs = READ_TIMEOUT_MS): Promise<string> {
+    return this.#client.readToEnd(timeoutMs);
   }
 
   /** Closes the connection and settles any read still waiting. Safe to call twice. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    try {
-      this.#conn.close();
-    } catch {
-      // Already closed by a failed write.
-    }
-    await this.#pending?.catch(() => null);
-    this.#pending = undefined;
+  close(): Promise<void> {
+    return this.#client.close();
   }
 }
