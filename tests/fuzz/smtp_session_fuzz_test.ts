@@ -22,6 +22,7 @@ import {
 } from "../../lib/smtp/session.ts";
 import { bytes, chunk, chunkSizes, concat, fuzzParams, isTextString, latin1 } from "./fuzz.ts";
 import { smtpStream } from "./smtp_streams.ts";
+import { testOptions } from "../smtp/transcript.ts";
 
 const COMMAND_LINE = 512;
 const USERS = new Set(["Stallings", "Fourouzan", "Andrew"]);
@@ -191,24 +192,10 @@ function play(input: Uint8Array, sizes: readonly number[], options: SmtpSessionO
   }
 }
 
-/** Session options for the fuzz: three users on localhost and mx.test, as in the transcript tests. */
+/** Session options for the fuzz: the transcript tests' (three users on localhost and mx.test), from loopback, with fresh ids. */
 function sessionOptions(overrides: Partial<SmtpSessionOptions> = {}): SmtpSessionOptions {
-  const users = new Map([...USERS].map((u) => [u.toLowerCase(), u]));
   let id = 0;
-  return {
-    host: "mx.test",
-    clientAddress: "127.0.0.1",
-    tls: "none",
-    loopback: true,
-    allowPlaintextLogin: false,
-    findUser: (local) => users.get(local.toLowerCase()),
-    isLocalDomain: (d) => ["localhost", "mx.test"].includes(d.toLowerCase()),
-    postmaster: "Stallings",
-    limits: { maxMessageSize: 1000, maxRecipients: 3, maxErrors: 20, maxLine: 1000 },
-    now: () => new Date(Date.UTC(2026, 10, 27, 9, 45, 57)),
-    newId: () => `FUZZ${++id}`,
-    ...overrides,
-  };
+  return testOptions({ loopback: true, newId: () => `FUZZ${++id}`, ...overrides });
 }
 
 const options = fc.record({

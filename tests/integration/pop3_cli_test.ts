@@ -11,15 +11,7 @@ import { loadMessage } from "../helpers/load.ts";
 import { readMailbox } from "../helpers/mailbox_file.ts";
 import { Pop3Client } from "../helpers/pop3_client.ts";
 import { sendMessages, waitForSessions, withMailServers } from "../helpers/pop3_server.ts";
-import { listTree, makeTempRoot, runToEnd } from "../helpers/server_process.ts";
-
-/** A bad start: its arguments (after the script) and what its one stderr line must mention. */
-interface BadStart {
-  name: string;
-  args: (root: string) => string[];
-  mentions: RegExp;
-  credentials?: string | null;
-}
+import { type BadStart, checkBadStarts } from "../helpers/bad_start.ts";
 
 const BAD_STARTS: BadStart[] = [
   { name: "no port", args: (root) => ["--root", root], mentions: /port/i },
@@ -54,24 +46,7 @@ const BAD_STARTS: BadStart[] = [
 ];
 
 Deno.test("popserver exits 2 with one line on stderr for bad arguments and a bad userlogincred.txt", async (t) => {
-  for (const bad of BAD_STARTS) {
-    await t.step(bad.name, async () => {
-      const temp = await makeTempRoot(bad.credentials);
-      try {
-        const run = await runToEnd("popserver.ts", bad.args(temp.root), temp.dir);
-        assert.equal(run.status.code, 2, `exit status; stderr: ${run.stderr}`);
-        assert.equal(run.stdout, "", "nothing on stdout");
-        const lines = run.stderr.split("\n");
-        assert.equal(lines.pop(), "", "stderr ends with a line end");
-        assert.equal(lines.length, 1, `exactly one line on stderr: ${JSON.stringify(run.stderr)}`);
-        assert.match(lines[0], bad.mentions);
-        const made = (await listTree(temp.root)).filter((p) => p !== "userlogincred.txt");
-        assert.ok(made.every((p) => ["Stallings/", "Fourouzan/", "Andrew/"].includes(p)), JSON.stringify(made));
-      } finally {
-        await temp.remove();
-      }
-    });
-  }
+  await checkBadStarts(t, "popserver.ts", BAD_STARTS);
 });
 
 Deno.test("popserver answers open sessions -ERR [SYS/TEMP] on SIGTERM, deletes nothing and exits 0", async () => {
