@@ -2,6 +2,7 @@
 # Installs the Debian programs that the interop tests and benchmarks drive
 # as real peers; safe to run again:
 #   fetchmail      a POP3 retriever (tests)
+#   swaks          an SMTP submission client (tests)
 #   dovecot-pop3d  Dovecot's POP3 server (client tests, POP3 benchmark)
 #   postfix        only for smtp-sink and smtp-source (client tests, SMTP benchmark)
 # Packages are installed behind a policy-rc.d that forbids starting services
@@ -14,6 +15,7 @@ if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 
 need=()
 command -v fetchmail >/dev/null 2>&1 || need+=(fetchmail)
+command -v swaks >/dev/null 2>&1 || need+=(swaks)
 [ -e /usr/lib/dovecot/pop3 ] || need+=(dovecot-pop3d)
 [ -x /usr/sbin/smtp-sink ] && [ -x /usr/sbin/smtp-source ] || need+=(postfix)
 
@@ -53,4 +55,4 @@ ensure_dovecot_users() {
 if [ ${#need[@]} -gt 0 ]; then install_packages; fi
 stop_system_daemons
 ensure_dovecot_users
-echo "install_peers: fetchmail, dovecot-pop3d and postfix tools present"
+echo "install_peers: fetchmail, swaks, dovecot-pop3d and postfix tools present"
