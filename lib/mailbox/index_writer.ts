@@ -47,8 +47,10 @@ export async function updateIndex(mailbox: Deno.FsFile, paths: IndexPaths, chang
     try {
       const tail = readIndexTail(index, ino);
       const limit = Math.min(size, changedAt ?? size);
-      if (tail !== null && tail.end <= limit && (tail.end === 0 || endsWithRecord(mailbox, tail.end))) {
-        index.truncateSync(tail.length);
+      // A record end at `changedAt` was checked by the append itself.
+      const atRecordEnd = (end: number) => end === 0 || end === changedAt || endsWithRecord(mailbox, end);
+      if (tail !== null && tail.end <= limit && atRecordEnd(tail.end)) {
+        if (tail.size > tail.length) index.truncateSync(tail.length);
         index.seekSync(tail.length, Deno.SeekMode.Start);
         const lines = new IndexLines(index);
         await scanEntries(mailbox, tail.end, size, (entry) => lines.add(entry));

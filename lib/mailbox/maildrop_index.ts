@@ -117,6 +117,8 @@ export interface IndexTail {
   end: number;
   /** Octets of the index up to its last "\n": a torn line after it is dropped. */
   length: number;
+  /** Octets of the index file as found (more than `length` after a torn line). */
+  size: number;
 }
 
 /**
@@ -133,12 +135,12 @@ export function readIndexTail(index: Deno.FsFile, ino: number): IndexTail | null
   const from = Math.max(header.length, size - TAIL_WINDOW);
   const tail = readAt(index, from, size - from);
   const last = tail.lastIndexOf(LF);
-  if (last < 0) return from === header.length ? { end: 0, length: header.length } : null;
+  if (last < 0) return from === header.length ? { end: 0, length: header.length, size } : null;
   const previous = last === 0 ? -1 : tail.lastIndexOf(LF, last - 1);
   if (previous < 0 && from > header.length) return null;
   const line = new IndexLine();
   if (!line.parse(tail, previous + 1, last) || !isId(tail, line.idStart, last)) return null;
-  return { end: line.offset + line.storedLength, length: from + last + 1 };
+  return { end: line.offset + line.storedLength, length: from + last + 1, size };
 }
 
 /** One index line's fields, parsed in place: no object per line. */

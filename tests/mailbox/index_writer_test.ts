@@ -76,11 +76,12 @@ Deno.test("readIndexTail finds the end of the last complete line", async () => {
     const text = await Deno.readTextFile(paths.path);
     const header = text.slice(0, text.indexOf("\n") + 1);
     const ino = (await Deno.stat(join(dir, "mymailbox"))).ino!;
-    const cases: [string, { end: number; length: number } | null][] = [
-      [text, { end: 3 * LENGTH, length: text.length }],
-      [`${text}${3 * LENGTH} 12`, { end: 3 * LENGTH, length: text.length }],
-      [header, { end: 0, length: header.length }],
-      [`${header}0 1`, { end: 0, length: header.length }],
+    const torn = `${3 * LENGTH} 12`;
+    const cases: [string, { end: number; length: number; size: number } | null][] = [
+      [text, { end: 3 * LENGTH, length: text.length, size: text.length }],
+      [`${text}${torn}`, { end: 3 * LENGTH, length: text.length, size: text.length + torn.length }],
+      [header, { end: 0, length: header.length, size: header.length }],
+      [`${header}0 1`, { end: 0, length: header.length, size: header.length + 3 }],
       [`${header}${"9".repeat(5000)}`, null],
       [`${text}${"9".repeat(5000)}\n`, null],
       [text.replace(String(ino), String(ino + 1)), null],
