@@ -108,6 +108,45 @@ export async function acceptImplicitTls(
   return undefined;
 }
 
+/** What a session is told about its connection's security. */
+export interface ConnectionFacts {
+  /** Whether TLS is off, offered (STARTTLS/STLS) or already up (implicit-TLS port). */
+  tls: "none" | "available" | "active";
+  /** True when the client counts as local (`isTrustedLoopback`). */
+  loopback: boolean;
+  /** True when passwords may be sent without TLS from anywhere (--allow-plaintext-login). */
+  allowPlaintextLogin: boolean;
+}
+
+/**
+ * Accepts one connection for either server: on the implicit-TLS port runs
+ * the handshake first (`acceptImplicitTls`), then works out what the
+ * session must know about TLS and the client.
+ *
+ * @returns the stream to serve and the facts, or undefined after a failed handshake
+ */
+export async function acceptConnection(
+  socket: Socket,
+  options: {
+    implicitTls: boolean;
+    tls: TlsCredentials | undefined;
+    config: TlsConfig;
+    service: string;
+    log(line: string): void;
+  },
+): Promise<{ stream: Duplex; clientAddress: string; facts: ConnectionFacts } | undefined> {
+  const { implicitTls, tls, config } = options;
+  const clientAddress = socket.remoteAddress ?? "unknown";
+  const stream = implicitTls ? await acceptImplicitTls(socket, tls!, options) : socket;
+  if (stream === undefined) return undefined;
+  const facts: ConnectionFacts = {
+    tls: implicitTls ? "active" : tls ? "available" : "none",
+    loopback: isTrustedLoopback(clientAddress, config),
+    allowPlaintextLogin: config.allowPlaintextLogin,
+  };
+  return { stream, clientAddress, facts };
+}
+
 /** A server listening on a plain port and, optionally, an implicit-TLS port. */
 export interface ServerPair extends RunningServer {
   /** The implicit-TLS listener's address, as "host:port", when there is one. */

@@ -12,7 +12,7 @@ import { openDataRoot } from "../data_root.ts";
 import type { StderrLog } from "../log.ts";
 import { LineConn } from "../net/line_conn.ts";
 import { type RunningServer, startServer } from "../net/server.ts";
-import { acceptImplicitTls, isTrustedLoopback, loadTls, type ServerPair, withTlsListener } from "../tls_setup.ts";
+import { acceptConnection, loadTls, type ServerPair, withTlsListener } from "../tls_setup.ts";
 import type { Pop3Config } from "./config.ts";
 import { drivePop3 } from "./driver.ts";
 import { err } from "./reply.ts";
@@ -36,17 +36,19 @@ export async function startPop3Server(config: Pop3Config, log: StderrLog): Promi
   const host = hostname();
   const auth = new Authenticator({ users, ...config.login, log: (line) => log.line(line) });
   const serve = (implicitTls: boolean) => async (socket: Socket, signal: AbortSignal): Promise<void> => {
-    const clientAddress = socket.remoteAddress ?? "unknown";
     const logLine = (line: string) => log.line(line);
-    const stream = implicitTls ? await acceptImplicitTls(socket, tls!, { service: "pop3", log: logLine }) : socket;
-    if (stream === undefined) return;
+    const accepted = await acceptConnection(socket, {
+      implicitTls,
+      tls,
+      config: config.tls,
+      service: "pop3",
+      log: logLine,
+    });
+    if (accepted === undefined) return;
+    const { stream, clientAddress, facts } = accepted;
     const idleTimeoutMs = config.idleTimeoutSeconds * 1000;
     const conn = new LineConn(stream, { idleTimeoutMs, signal, lineTimeoutMs: config.connections.lineTimeoutMs });
-    const session = new Pop3Session(host, {
-      tls: implicitTls ? "active" : tls ? "available" : "none",
-      loopback: isTrustedLoopback(clientAddress, config.tls),
-      allowPlaintextLogin: config.tls.allowPlaintextLogin,
-    });
+    const session = new Pop3Session(host, facts);
     await drivePop3(conn, session, {
       store,
       auth,

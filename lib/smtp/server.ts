@@ -13,7 +13,7 @@ import { openDataRoot } from "../data_root.ts";
 import type { StderrLog } from "../log.ts";
 import { LineConn } from "../net/line_conn.ts";
 import { type RefusalReason, type RunningServer, startServer } from "../net/server.ts";
-import { acceptImplicitTls, isTrustedLoopback, loadTls, type ServerPair, withTlsListener } from "../tls_setup.ts";
+import { acceptConnection, loadTls, type ServerPair, withTlsListener } from "../tls_setup.ts";
 import type { SmtpConfig } from "./config.ts";
 import { driveSmtp } from "./driver.ts";
 import { formatReply, reply } from "./reply.ts";
@@ -35,10 +35,16 @@ export async function startSmtpServer(config: SmtpConfig, log: StderrLog): Promi
   const domains = new Set(["localhost", host, ...config.domains].map((d) => d.toLowerCase()));
   const auth = new Authenticator({ users, ...config.login, log: (line) => log.line(line) });
   const serve = (implicitTls: boolean) => async (socket: Socket, signal: AbortSignal): Promise<void> => {
-    const clientAddress = socket.remoteAddress ?? "unknown";
     const logLine = (line: string) => log.line(line);
-    const stream = implicitTls ? await acceptImplicitTls(socket, tls!, { service: "smtp", log: logLine }) : socket;
-    if (stream === undefined) return;
+    const accepted = await acceptConnection(socket, {
+      implicitTls,
+      tls,
+      config: config.tls,
+      service: "smtp",
+      log: logLine,
+    });
+    if (accepted === undefined) return;
+    const { stream, clientAddress, facts } = accepted;
     const conn = new LineConn(stream, {
       idleTimeoutMs: config.idleTimeoutSeconds * 1000,
       signal,
@@ -48,9 +54,7 @@ export async function startSmtpServer(config: SmtpConfig, log: StderrLog): Promi
     const session = new SmtpSession({
       host,
       clientAddress,
-      tls: implicitTls ? "active" : tls ? "available" : "none",
-      loopback: isTrustedLoopback(clientAddress, config.tls),
-      allowPlaintextLogin: config.tls.allowPlaintextLogin,
+      ...facts,
       findUser: (local) => users.find(local),
       isLocalDomain: (domain) => domains.has(domain.toLowerCase()),
       postmaster,
