@@ -21,6 +21,22 @@ export interface BadStart {
   credentials?: string | null;
 }
 
+/** Bad userlogincred.txt files that both servers must refuse at start, naming the problem. */
+export const BAD_CREDENTIALS: BadStart[] = [
+  {
+    name: "missing userlogincred.txt",
+    args: (root) => ["0", "--root", root],
+    mentions: /userlogincred\.txt/,
+    credentials: null,
+  },
+  {
+    name: "malformed line 2",
+    args: (root) => ["0", "--root", root],
+    mentions: /userlogincred\.txt.*line 2\b/,
+    credentials: "Stallings network$security\nbob\nAndrew @dministr@tor\n",
+  },
+];
+
 /** Runs `program` once per bad start, each as a step of `t`, in a fresh temporary root. */
 export async function checkBadStarts(t: Deno.TestContext, program: string, starts: BadStart[]): Promise<void> {
   for (const bad of starts) {

@@ -11,7 +11,7 @@ import { loadMessage } from "../helpers/load.ts";
 import { readMailbox } from "../helpers/mailbox_file.ts";
 import { Pop3Client } from "../helpers/pop3_client.ts";
 import { sendMessages, waitForSessions, withMailServers } from "../helpers/pop3_server.ts";
-import { type BadStart, checkBadStarts } from "../helpers/bad_start.ts";
+import { BAD_CREDENTIALS, type BadStart, checkBadStarts } from "../helpers/bad_start.ts";
 
 const BAD_STARTS: BadStart[] = [
   { name: "no port", args: (root) => ["--root", root], mentions: /port/i },
@@ -31,18 +31,7 @@ const BAD_STARTS: BadStart[] = [
     args: (root) => ["0", "--root", root, "--failed-login-delay"],
     mentions: /failed-login-delay/,
   },
-  {
-    name: "missing userlogincred.txt",
-    args: (root) => ["0", "--root", root],
-    mentions: /userlogincred\.txt/,
-    credentials: null,
-  },
-  {
-    name: "malformed line 2",
-    args: (root) => ["0", "--root", root],
-    mentions: /userlogincred\.txt.*line 2\b/,
-    credentials: "Stallings network$security\nbob\nAndrew @dministr@tor\n",
-  },
+  ...BAD_CREDENTIALS,
 ];
 
 Deno.test("popserver exits 2 with one line on stderr for bad arguments and a bad userlogincred.txt", async (t) => {

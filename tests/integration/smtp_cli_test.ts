@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { SmtpClient } from "../helpers/smtp_client.ts";
 import { startSmtp } from "../helpers/smtp_server.ts";
-import { type BadStart, checkBadStarts } from "../helpers/bad_start.ts";
+import { BAD_CREDENTIALS, type BadStart, checkBadStarts } from "../helpers/bad_start.ts";
 
 const BAD_STARTS: BadStart[] = [
   { name: "no port", args: (root) => ["--root", root], mentions: /port/i },
@@ -20,18 +20,7 @@ const BAD_STARTS: BadStart[] = [
     args: (root) => ["0", "--root", root, "--max-message-size", "x"],
     mentions: /max-message-size/,
   },
-  {
-    name: "missing userlogincred.txt",
-    args: (root) => ["0", "--root", root],
-    mentions: /userlogincred\.txt/,
-    credentials: null,
-  },
-  {
-    name: "malformed line 2",
-    args: (root) => ["0", "--root", root],
-    mentions: /userlogincred\.txt.*line 2\b/,
-    credentials: "Stallings network$security\nbob\nAndrew @dministr@tor\n",
-  },
+  ...BAD_CREDENTIALS,
   {
     name: "user name with a slash",
     args: (root) => ["0", "--root", root],
