@@ -7,11 +7,18 @@
  */
 
 import { endsWithRecord } from "./file_io.ts";
-import { indexHeader, indexLine, parseIndex, scanEntries } from "./maildrop_index.ts";
+import {
+  fileReadAt,
+  indexHeader,
+  indexLine,
+  measureIndex,
+  parseIndex,
+  type ReadAt,
+  scanEntries,
+} from "./maildrop_index.ts";
 import { BytesMaildrop, RecordTable, TableMaildrop } from "./maildrop_table.ts";
 import type { Maildrop } from "./store.ts";
 
-const LF = 0x0a;
 /** Largest chunk `read` yields. */
 const READ_CHUNK = 64 * 1024;
 
@@ -35,7 +42,7 @@ export async function openFileMaildrop(path: string, indexPath: string): Promise
     file = Deno.openSync(path, { read: true });
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
-    return { maildrop: new BytesMaildrop(new Uint8Array(), new RecordTable(0)), fullScan: false };
+    return { maildrop: new BytesMaildrop(new Uint8Array(), new RecordTable(0, 0)), fullScan: false };
   }
   try {
     const { table, end, size } = loadIndex(file, indexPath);
@@ -48,10 +55,10 @@ export async function openFileMaildrop(path: string, indexPath: string): Promise
 }
 
 /**
- * Parses a synthetic index of `records` lines in memory, as a login does.
- * Run once at server start, it lets the parser be compiled before the first
- * login, which would otherwise pay for it (measured: 20 against 4 ms for
- * 10,000 messages).
+ * Reads a synthetic index of `records` lines from memory, as a login reads
+ * one from its file. Run once at server start, it lets the parser be
+ * compiled before the first login, which would otherwise pay for it
+ * (measured: 20 against 4 ms for 10,000 messages).
  */
 export function warmUpIndexParsing(records = 1000): void {
   const ino = 1;
@@ -60,8 +67,13 @@ export function warmUpIndexParsing(records = 1000): void {
     lines.push(indexLine({ offset: i * 4100, storedLength: 4100, size: 4000, id: `warm${i}.x` }));
   }
   const bytes = new TextEncoder().encode(lines.join(""));
-  const table = new RecordTable(countLines(bytes));
-  parseIndex(bytes, ino, Infinity, table);
+  const read: ReadAt = (buf, position) => {
+    const part = bytes.subarray(position, position + buf.length);
+    buf.set(part);
+    return part.length;
+  };
+  const table = tableOfIndex(read, ino, bytes.length, () => Number.MAX_SAFE_INTEGER);
+  if (!(table instanceof RecordTable)) throw new Error("Cannot warm up: the synthetic index did not parse");
   table.seal();
   for (let i = 0; i < table.count; i++) table.id(i);
 }
@@ -72,25 +84,64 @@ export function warmUpIndexParsing(records = 1000): void {
  * stale or corrupt.
  */
 function loadIndex(file: Deno.FsFile, indexPath: string): { table: RecordTable; end: number; size: number } {
-  const bytes = readIndexFile(indexPath);
-  // The size is taken after reading the index: every record the index names was synced before it was written.
-  const { size, ino } = file.statSync();
-  if (bytes === null || ino === null) return { table: new RecordTable(), end: 0, size };
-  const table = new RecordTable(countLines(bytes));
-  const found = parseIndex(bytes, ino, size, table);
-  if (found.usable && (found.end === 0 || endsWithRecord(file, found.end))) return { table, end: found.end, size };
-  if (found.usable || found.corrupt) removeQuietly(indexPath);
-  return { table: new RecordTable(), end: 0, size };
+  const index = openQuietly(indexPath);
+  try {
+    const ino = file.statSync().ino;
+    // The mailbox's size is taken after the index's extent: every record the index names was synced before it was written.
+    let size = 0;
+    let table: RecordTable | null | "corrupt" = null;
+    try {
+      if (index !== null && ino !== null) {
+        table = tableOfIndex(fileReadAt(index), ino, index.statSync().size, () => size = file.statSync().size);
+      }
+    } catch {
+      // An index that cannot be read is a cache that is not there.
+    }
+    if (table instanceof RecordTable && (table.end === 0 || endsWithRecord(file, table.end))) {
+      return { table, end: table.end, size };
+    }
+    if (table !== null) removeQuietly(indexPath);
+    size = file.statSync().size;
+    return { table: new RecordTable(0, 0, size), end: 0, size };
+  } finally {
+    index?.close();
+  }
+}
+
+/**
+ * Reads an index in two passes: the first finds how many records and id
+ * octets it holds, so that the second fills a table of exactly that size,
+ * with no array grown and copied on the way.
+ *
+ * @param length The index's size.
+ * @param mailboxSize Called between the passes: the mailbox file's size
+ *   then; the second pass reads only the lines the first one found.
+ * @returns The table; `null` when the index is not one of this file;
+ *   "corrupt" when it is but a line is malformed or inconsistent.
+ */
+function tableOfIndex(
+  read: ReadAt,
+  ino: number,
+  length: number,
+  mailboxSize: () => number,
+): RecordTable | null | "corrupt" {
+  const shape = measureIndex(read, ino, length);
+  if (!shape.usable) return shape.corrupt ? "corrupt" : null;
+  const limit = mailboxSize();
+  const table = new RecordTable(shape.lines, shape.idBytes, limit);
+  return parseIndex(read, ino, shape.length, limit, table).usable ? table : "corrupt";
 }
 
 /**
  * A maildrop over an open mailbox file, kept open until `close`. Reads are
  * synchronous, from the page cache quicker than a trip through the blocking
- * thread pool, and seek only when the file is not already at the offset
- * wanted: records read in order take one system call per chunk.
+ * thread pool, go into one buffer reused for every chunk, and seek only
+ * when the file is not already at the offset wanted: records read in order
+ * take one system call per chunk and allocate nothing.
  */
 class FileMaildrop extends TableMaildrop {
   readonly #file: Deno.FsFile;
+  #buffer: Uint8Array | undefined;
   /** The file's position, or -1 when unknown. */
   #position = -1;
 
@@ -100,16 +151,16 @@ class FileMaildrop extends TableMaildrop {
   }
 
   protected *readRange(offset: number, length: number): Generator<Uint8Array> {
+    const buffer = this.#buffer ??= new Uint8Array(READ_CHUNK);
     for (let done = 0; done < length;) {
-      const buf = new Uint8Array(Math.min(READ_CHUNK, length - done));
-      const n = this.#readAt(buf, offset + done);
+      const n = this.#readAt(buffer.subarray(0, Math.min(READ_CHUNK, length - done)), offset + done);
       if (n === null) {
         throw new Error(
           `Cannot read ${length} bytes at offset ${offset}: the mailbox ends ${length - done} bytes early`,
         );
       }
       done += n;
-      yield n === buf.length ? buf : buf.subarray(0, n);
+      yield buffer.subarray(0, n);
     }
   }
 
@@ -128,10 +179,10 @@ class FileMaildrop extends TableMaildrop {
   }
 }
 
-/** The index at `path`, or `null` when it is missing or cannot be read: a cache, it is then ignored. */
-function readIndexFile(path: string): Uint8Array | null {
+/** The index at `path` opened for reading, or `null` when it is missing or cannot be opened: a cache, it is then ignored. */
+function openQuietly(path: string): Deno.FsFile | null {
   try {
-    return Deno.readFileSync(path);
+    return Deno.openSync(path, { read: true });
   } catch {
     return null;
   }
@@ -144,11 +195,4 @@ function removeQuietly(path: string): void {
   } catch {
     // Another process may have replaced or removed it meanwhile: either is fine.
   }
-}
-
-/** Number of "\n" in `bytes`: an index's line count, to size its table. */
-function countLines(bytes: Uint8Array): number {
-  let lines = 0;
-  for (let at = bytes.indexOf(LF); at >= 0; at = bytes.indexOf(LF, at + 1)) lines++;
-  return lines;
 }

@@ -82,33 +82,118 @@ export function indexLine(entry: RecordEntry): string {
   return `${entry.offset} ${entry.storedLength} ${entry.size} ${entry.id}\n`;
 }
 
-/** What `parseIndex` made of an index file. */
-export type IndexContents =
-  /** The records up to `end` were added to the table. */
-  | { usable: true; end: number }
+/**
+ * Reads up to `buf.length` octets from `position` into `buf`; returns how
+ * many, 0 at the end. Indexes are read through it in chunks, never whole.
+ */
+export type ReadAt = (buf: Uint8Array, position: number) => number;
+
+/** A `ReadAt` over an open file, reading synchronously. */
+export function fileReadAt(file: Deno.FsFile): ReadAt {
+  return (buf, position) => {
+    file.seekSync(position, Deno.SeekMode.Start);
+    return file.readSync(buf) ?? 0;
+  };
+}
+
+/** The fields of one index line, as `forEachIndexLine` passes them. */
+export interface IndexFields {
+  offset: number;
+  storedLength: number;
+  size: number;
+  /** Where the id starts in the bytes passed with the fields; it runs to the line's end. */
+  idStart: number;
+}
+
+/** What a pass over an index found. */
+export type IndexScan =
+  /** Every line was well-formed and accepted; `length` octets (header and complete lines) were read. */
+  | { usable: true; length: number }
   /** Nothing usable: `corrupt` when the header matched but a line did not. */
   | { usable: false; corrupt: boolean };
 
 /**
- * Reads an index into `table`: stops at the last "\n"; refuses an index
- * of another version or inode, or with a malformed line, a line that does
- * not start where the previous record ended, or a record past `limit`.
+ * Where indexes are read, a chunk at a time: one buffer serves every pass,
+ * as `forEachIndexLine` runs synchronously from start to end.
+ */
+const indexChunk = new Uint8Array(64 * 1024);
+
+/**
+ * Reads the index of the mailbox file with inode `ino` from its first
+ * `length` octets, in chunks, and calls `each` with every complete line's
+ * fields and the bytes they index (valid during the call only). Stops at
+ * the last "\n": a torn line after it is left out. Refuses an index of
+ * another version or inode, a malformed line, and a line `each` rejects.
+ */
+export function forEachIndexLine(
+  read: ReadAt,
+  ino: number,
+  length: number,
+  each: (fields: IndexFields, bytes: Uint8Array, end: number) => boolean,
+): IndexScan {
+  const header = encoder.encode(indexHeader(ino));
+  const buf = indexChunk;
+  const line = new IndexLine();
+  let position = 0; // where buf[0] is in the index
+  let filled = 0;
+  let headerRead = false;
+  for (;;) {
+    const room = buf.subarray(filled, Math.min(buf.length, length - position));
+    const n = room.length === 0 ? 0 : read(room, position + filled);
+    if (n === 0) break;
+    filled += n;
+    const view = buf.subarray(0, filled);
+    let start = 0;
+    if (!headerRead) {
+      if (filled < header.length) continue;
+      if (!startsWith(view, header)) return { usable: false, corrupt: false };
+      headerRead = true;
+      start = header.length;
+    }
+    for (let lf = view.indexOf(LF, start); lf >= 0; start = lf + 1, lf = view.indexOf(LF, start)) {
+      if (!line.parse(view, start, lf) || !each(line, view, lf)) return { usable: false, corrupt: true };
+    }
+    // What follows the last "\n" is the start of a line: no line may be longer.
+    if (filled - start > MAX_LINE) return { usable: false, corrupt: true };
+    buf.copyWithin(0, start, filled);
+    position += start;
+    filled -= start;
+  }
+  return headerRead ? { usable: true, length: position } : { usable: false, corrupt: false };
+}
+
+/** What a first pass over an index finds: enough to size a `RecordTable` exactly. */
+export type IndexShape = IndexScan & { lines: number; idBytes: number };
+
+/** Counts an index's complete lines and the octets of their ids, keeping nothing else. */
+export function measureIndex(read: ReadAt, ino: number, length: number): IndexShape {
+  let lines = 0;
+  let idBytes = 0;
+  const scan = forEachIndexLine(read, ino, length, (fields, _, end) => {
+    lines++;
+    idBytes += end - fields.idStart;
+    return true;
+  });
+  return { ...scan, lines, idBytes };
+}
+
+/**
+ * Adds the records of an index's first `length` octets to `table`; refuses
+ * (as corrupt) a line that does not start where the previous record ended,
+ * a record past `limit`, or an id no record can carry.
  *
- * @param ino The inode of the mailbox file being opened.
  * @param limit The mailbox file's size.
  * @param table An empty table; on failure it holds part of the index.
  */
-export function parseIndex(bytes: Uint8Array, ino: number, limit: number, table: RecordTable): IndexContents {
-  const header = encoder.encode(indexHeader(ino));
-  if (!startsWith(bytes, header)) return { usable: false, corrupt: false };
-  const line = new IndexLine();
-  for (let start = header.length, lf; (lf = bytes.indexOf(LF, start)) >= 0; start = lf + 1) {
-    const valid = line.parse(bytes, start, lf) && line.offset === table.end &&
-      line.offset + line.storedLength <= limit &&
-      table.addBytes(line.offset, line.storedLength, line.size, bytes, line.idStart, lf);
-    if (!valid) return { usable: false, corrupt: true };
-  }
-  return { usable: true, end: table.end };
+export function parseIndex(read: ReadAt, ino: number, length: number, limit: number, table: RecordTable): IndexScan {
+  return forEachIndexLine(
+    read,
+    ino,
+    length,
+    (line, bytes, end) =>
+      line.offset === table.end && line.offset + line.storedLength <= limit &&
+      table.addBytes(line.offset, line.storedLength, line.size, bytes, line.idStart, end),
+  );
 }
 
 /** Where an index ends, as a writer appending to it needs to know. */
@@ -144,7 +229,7 @@ export function readIndexTail(index: Deno.FsFile, ino: number): IndexTail | null
 }
 
 /** One index line's fields, parsed in place: no object per line. */
-class IndexLine {
+class IndexLine implements IndexFields {
   offset = 0;
   storedLength = 0;
   size = 0;

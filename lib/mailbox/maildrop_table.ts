@@ -5,7 +5,7 @@
  * @module
  */
 
-import { grown, PackedIds } from "./packed_ids.ts";
+import { freeNow, grown, PackedIds } from "./packed_ids.ts";
 import { fallbackId } from "./record.ts";
 import { scanBytes } from "./scanner.ts";
 import type { Maildrop } from "./store.ts";
@@ -21,20 +21,29 @@ const encoder = new TextEncoder();
  * `RecordScanner` finds them), so record `i` starts where `i - 1` ends.
  */
 export class RecordTable {
-  /** End offset of each record: 8 octets per record. */
-  #ends: Float64Array;
-  /** Size of each record as POP3 shows it: 8 octets per record. */
-  #sizes: Float64Array;
+  /** End offset of each record. */
+  #ends: Uint32Array | Float64Array;
+  /** Size of each record as POP3 shows it. */
+  #sizes: Uint32Array | Float64Array;
+  /** Largest end offset the arrays can hold. */
+  readonly #maxEnd: number;
   readonly #ids: PackedIds;
   #count = 0;
   #totalSize = 0;
 
-  /** @param capacity The expected number of records (it grows as needed). */
-  constructor(capacity = 16) {
+  /**
+   * @param capacity The expected number of records (it grows as needed).
+   * @param idBytes The expected octets of all ids (they grow as needed).
+   * @param maxEnd The largest end offset a record may have: below 4 GiB,
+   *   offsets and sizes take 4 octets per record instead of 8.
+   */
+  constructor(capacity = 16, idBytes = capacity * 24, maxEnd = Number.MAX_SAFE_INTEGER) {
     const records = Math.max(16, capacity);
-    this.#ends = new Float64Array(records);
-    this.#sizes = new Float64Array(records);
-    this.#ids = new PackedIds(records);
+    const Numbers = maxEnd < 2 ** 32 ? Uint32Array : Float64Array;
+    this.#maxEnd = maxEnd;
+    this.#ends = new Numbers(records);
+    this.#sizes = new Numbers(records);
+    this.#ids = new PackedIds(records, idBytes);
   }
 
   /** Number of records. */
@@ -83,6 +92,9 @@ export class RecordTable {
     if (offset !== this.end) {
       throw new RangeError(`Cannot add a record at ${offset}: the last one ends at ${this.end}`);
     }
+    if (offset + storedLength > this.#maxEnd) {
+      throw new RangeError(`Cannot add a record ending at ${offset + storedLength}: the table ends at ${this.#maxEnd}`);
+    }
     if (!this.#ids.add(bytes, idStart, idEnd)) return false;
     if (this.#count === this.#ends.length) {
       this.#ends = grown(this.#ends, this.#count + 1);
@@ -98,6 +110,19 @@ export class RecordTable {
   /** Ends adding: frees what only adding needs. */
   seal(): void {
     this.#ids.seal();
+  }
+
+  /**
+   * Frees the arrays now rather than at the next garbage collection, which
+   * may come only after the next login has allocated its own; the table is
+   * empty afterwards.
+   */
+  release(): void {
+    freeNow(this.#ends);
+    freeNow(this.#sizes);
+    this.#ids.release();
+    this.#count = 0;
+    this.#totalSize = 0;
   }
 
   /** Offset of record `i` in the mailbox. */
@@ -129,20 +154,17 @@ export abstract class TableMaildrop implements Maildrop {
   readonly #table: RecordTable;
   #closed = false;
 
+  /** Number of records. */
+  readonly count: number;
+  /** Sum of the records' sizes. */
+  readonly totalSize: number;
+
   /** @param table The records, sealed here. */
   constructor(table: RecordTable) {
     table.seal();
     this.#table = table;
-  }
-
-  /** Number of records. */
-  get count(): number {
-    return this.#table.count;
-  }
-
-  /** Sum of the records' sizes. */
-  get totalSize(): number {
-    return this.#table.totalSize;
+    this.count = table.count;
+    this.totalSize = table.totalSize;
   }
 
   /** Size of record `i` as POP3 shows it. */
@@ -161,36 +183,37 @@ export abstract class TableMaildrop implements Maildrop {
   }
 
   /**
-   * The stored bytes of record `i` in chunks of at most 64 KiB, each a
-   * fresh array the caller may keep.
+   * The stored bytes of record `i` in chunks of at most 64 KiB, each valid
+   * until the maildrop yields the next (copy one to keep it).
    *
    * @throws {RangeError} When there is no record `i`.
    * @throws {Error} When the maildrop is closed.
    */
   read(i: number): Iterable<Uint8Array> {
     const record = this.#checked(i);
-    if (this.#closed) throw new Error("Cannot read a record: the maildrop is closed");
     return this.readRange(this.#table.offset(record), this.#table.storedLength(record));
   }
 
-  /** Releases what the maildrop holds; later calls do nothing. */
+  /** Releases what the maildrop holds, its listing included; later calls do nothing. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.release();
+    this.#table.release();
   }
 
-  /** Yields `length` stored bytes from `offset` in fresh chunks of at most 64 KiB. */
+  /** Yields `length` stored bytes from `offset` in chunks of at most 64 KiB, each valid until the next. */
   protected abstract readRange(offset: number, length: number): Iterable<Uint8Array>;
 
   /** Frees the subclass's resources, once. */
   protected abstract release(): void;
 
-  /** `i` when it numbers a record, else a `RangeError`. */
+  /** `i` when it numbers a record, else a `RangeError`; an `Error` once closed. */
   #checked(i: number): number {
-    if (!Number.isInteger(i) || i < 0 || i >= this.#table.count) {
-      throw new RangeError(`Cannot use record ${i}: the maildrop holds ${this.#table.count}`);
+    if (!Number.isInteger(i) || i < 0 || i >= this.count) {
+      throw new RangeError(`Cannot use record ${i}: the maildrop holds ${this.count}`);
     }
+    if (this.#closed) throw new Error("Cannot use a record: the maildrop is closed");
     return i;
   }
 }
@@ -208,10 +231,9 @@ export class BytesMaildrop extends TableMaildrop {
     this.#bytes = bytes;
   }
 
-  /** Yields copies of the bytes, so that the caller may keep them. */
   protected *readRange(offset: number, length: number): Generator<Uint8Array> {
     for (let at = offset; at < offset + length; at += READ_CHUNK) {
-      yield this.#bytes.slice(at, Math.min(at + READ_CHUNK, offset + length));
+      yield this.#bytes.subarray(at, Math.min(at + READ_CHUNK, offset + length));
     }
   }
 

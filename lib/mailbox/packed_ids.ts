@@ -12,6 +12,12 @@ const encoder = new TextEncoder();
 const SUFFIX_KEEP = 60;
 /** Longest id a record carries: a trace id (RFC 1939 §7 caps UIDL at 70). */
 export const MAX_ID = 70;
+/**
+ * Most of the hash set's slots in use: high enough that it costs 5 to 10
+ * octets per id (it is the largest part of a login's passing memory), low
+ * enough for short probes.
+ */
+const MAX_LOAD = 0.8;
 /** FNV-1a's 32-bit parameters. */
 const OFFSET_BASIS = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
@@ -19,24 +25,24 @@ const FNV_PRIME = 0x01000193;
 /**
  * Record ids in file order, ASCII (as trace and fallback ids are), held as
  * one growing byte array and the end of each id. A hash set over those
- * bytes applies `uniqueIds` while ids are added. `seal` drops it and turns
- * the bytes into one string, so that `get` returns a slice of it: no copy.
+ * bytes applies `uniqueIds` while ids are added; `seal` drops it.
  */
 export class PackedIds {
   #bytes: Uint8Array;
   #used = 0;
-  /** All ids as one string once sealed, else `null`. */
-  #text: string | null = null;
   /** End of id `i` in `#bytes`; id 0 starts at 0. */
   #ends: Uint32Array;
   #count = 0;
   /** Open-addressing hash set: 0 is empty, else id index + 1. `null` once sealed. */
   #slots: Int32Array | null;
 
-  /** @param capacity The expected number of ids (it grows as needed). */
-  constructor(capacity = 16) {
+  /**
+   * @param capacity The expected number of ids (it grows as needed).
+   * @param byteCapacity Their expected octets in all (they grow as needed).
+   */
+  constructor(capacity = 16, byteCapacity = capacity * 24) {
     const ids = Math.max(16, capacity);
-    this.#bytes = new Uint8Array(ids * 24);
+    this.#bytes = new Uint8Array(Math.max(16, byteCapacity));
     this.#ends = new Uint32Array(ids);
     this.#slots = new Int32Array(tableSize(ids));
   }
@@ -80,18 +86,25 @@ export class PackedIds {
     }
   }
 
-  /** The id at `index` (0-based, below `count`). */
+  /** The id at `index` (0-based, below `count`), decoded afresh: ids are kept as bytes only. */
   get(index: number): string {
     const start = index === 0 ? 0 : this.#ends[index - 1];
-    if (this.#text !== null) return this.#text.slice(start, this.#ends[index]);
     return decoder.decode(this.#bytes.subarray(start, this.#ends[index]));
   }
 
-  /** Drops the hash set and keeps the ids as one string: no id can be added afterwards. */
+  /** Drops the hash set: no id can be added afterwards. */
   seal(): void {
+    if (this.#slots !== null) freeNow(this.#slots);
     this.#slots = null;
-    this.#text = decoder.decode(this.#bytes.subarray(0, this.#used));
-    this.#bytes = new Uint8Array();
+  }
+
+  /** Seals and frees the arrays now, not at the next garbage collection: no ids are left. */
+  release(): void {
+    this.seal();
+    freeNow(this.#bytes);
+    freeNow(this.#ends);
+    this.#count = 0;
+    this.#used = 0;
   }
 
   /**
@@ -113,7 +126,7 @@ export class PackedIds {
     this.#used += length;
     this.#ends[this.#count++] = this.#used;
     slots[slot] = this.#count;
-    if (this.#count * 2 > slots.length) this.#rehash();
+    if (this.#count > slots.length * MAX_LOAD) this.#rehash();
     return true;
   }
 
@@ -151,10 +164,10 @@ export class PackedIds {
   }
 }
 
-/** A power of two at least twice `ids`, so that the set stays at most half full. */
+/** A power of two large enough for `ids` at most `MAX_LOAD`. */
 function tableSize(ids: number): number {
   let size = 32;
-  while (size < ids * 2) size *= 2;
+  while (size * MAX_LOAD < ids) size *= 2;
   return size;
 }
 
@@ -172,4 +185,13 @@ export function grown<T extends Uint8Array | Uint32Array | Float64Array>(array: 
   const bigger = new (array.constructor as new (length: number) => T)(length);
   bigger.set(array);
   return bigger;
+}
+
+/**
+ * Frees an array's memory at once, not at the next garbage collection (the
+ * array is empty afterwards): a big listing's arrays, left to the collector,
+ * may outlive the next session's.
+ */
+export function freeNow(array: Uint8Array | Int32Array | Uint32Array | Float64Array): void {
+  (array.buffer as ArrayBuffer).transfer(0);
 }

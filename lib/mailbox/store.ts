@@ -72,13 +72,18 @@ export interface Maildrop {
   storedLength(i: number): number;
   /**
    * The stored (dot-stuffed) bytes of record `i`, terminator included, in
-   * chunks of at most 64 KiB. Reads are synchronous: the mailbox is a local
+   * chunks of at most 64 KiB, each valid only until the maildrop yields
+   * another (the file store reads them all into one buffer; copy a chunk
+   * to keep it). Reads are synchronous: the mailbox is a local
    * file, usually in the page cache, and a trip through the blocking thread
    * pool per chunk would cost more than the read (pipelined RETR of many
    * small messages).
    */
   read(i: number): Iterable<Uint8Array>;
-  /** Releases the maildrop's open file; harmless to call twice. */
+  /**
+   * Releases the maildrop's open file and its listing: afterwards only
+   * `count` and `totalSize` may be used. Harmless to call twice.
+   */
   close(): void;
 }
 

@@ -7,6 +7,7 @@
 
 import type { Duplex } from "node:stream";
 import { type Line, LineSplitter } from "./line_splitter.ts";
+import { OUTPUT_BUFFER_SIZE, OutputBuffer, recycle } from "./output_buffer.ts";
 import { acceptTls, HANDSHAKE_TIMEOUT_MS, type TlsIdentity } from "./tls.ts";
 
 /** Why `readLine` returned no line. */
@@ -35,12 +36,19 @@ export interface LineConnOptions {
 const HIGH_WATER = 256 * 1024;
 
 /** Queued output is sent once this much has gathered, without waiting for the reader. */
-const FLUSH_AT = 64 * 1024;
+const FLUSH_AT = OUTPUT_BUFFER_SIZE;
+
+/**
+ * Sent buffers whose write the socket has not yet confirmed, above which
+ * `flush` waits. The socket accepts writes that the kernel takes at once
+ * without asking to wait, but confirms them only on a later turn of the
+ * event loop: a writer that never waits would take a new buffer per write.
+ */
+const MAX_UNCONFIRMED = 2;
 
 /** How often idle connections are looked for; a timeout fires up to this late. */
 const SWEEP_MS = 250;
 
-const encoder = new TextEncoder();
 const LF = 0x0a;
 
 /**
@@ -51,8 +59,11 @@ const LF = 0x0a;
 export class LineConn {
   #socket: Duplex;
   #splitter = new LineSplitter();
-  #out: Uint8Array[] = [];
-  #outBytes = 0;
+  #output = new OutputBuffer();
+  /** Buffers handed to the socket and not yet confirmed written. */
+  #unconfirmed = 0;
+  /** Called when the socket confirms a write. */
+  #confirmed: (() => void) | undefined;
   #ended = false;
   #closed = false;
   #wake: ((woke: boolean) => void) | undefined;
@@ -131,8 +142,7 @@ export class LineConn {
     plain.off("data", this.#onData);
     this.#splitter.take();
     this.#partialSince = undefined;
-    const out = this.#takeOutput();
-    if (out !== undefined && !this.#ended) plain.write(out);
+    this.#send(plain);
     const secure = await acceptTls(plain, identity, HANDSHAKE_TIMEOUT_MS);
     if (secure instanceof Error) {
       this.#finish();
@@ -221,34 +231,50 @@ export class LineConn {
     this.#ended = true;
     this.#watch(false);
     this.#wakeReader();
+    this.#confirmed?.();
   }
 
-  /** Queues text or bytes for sending; `flush` or the next wait sends them. */
+  /**
+   * Queues text (as UTF-8) or bytes for sending; `flush` or the next wait
+   * sends them. The bytes are copied: the caller may reuse its array.
+   */
   write(data: string | Uint8Array): void {
-    const bytes = typeof data === "string" ? encoder.encode(data) : data;
-    this.#out.push(bytes);
-    this.#outBytes += bytes.length;
+    this.#output.write(data);
   }
 
   /** True once 64 KiB or more of output has gathered: time to `flush` without waiting for the reader. */
   get outputFull(): boolean {
-    return this.#outBytes >= FLUSH_AT;
+    return this.#output.size >= FLUSH_AT;
   }
 
   /** Sends queued output, resolving once the socket accepted it. */
   async flush(): Promise<void> {
-    const data = this.#takeOutput();
-    if (data === undefined || this.#ended) return;
-    if (!this.#socket.write(data)) await this.#drained();
+    if (!this.#send(this.#socket)) await this.#drained();
+    while (this.#unconfirmed > MAX_UNCONFIRMED && !this.#ended) {
+      await new Promise<void>((resolve) => this.#confirmed = resolve);
+    }
   }
 
-  /** Takes all queued output as one array, or undefined when there is none. */
-  #takeOutput(): Uint8Array | undefined {
-    const out = this.#out;
-    this.#out = [];
-    this.#outBytes = 0;
-    if (out.length === 0) return undefined;
-    return out.length === 1 ? out[0] : concat(out);
+  /**
+   * Hands the queued output to `socket`. Each buffer is reused once the
+   * socket reports it written; one whose write failed is left to the
+   * collector, as the socket may still hold it.
+   *
+   * @returns false when the socket asks to wait for "drain"
+   */
+  #send(socket: Duplex): boolean {
+    const views = this.#output.take();
+    if (this.#ended) return true;
+    let accepted = true;
+    for (const view of views) {
+      this.#unconfirmed++;
+      accepted = socket.write(view, (error) => {
+        this.#unconfirmed--;
+        if (!error) recycle(view);
+        this.#confirmed?.();
+      });
+    }
+    return accepted;
   }
 
   #drained(): Promise<void> {
@@ -278,16 +304,4 @@ export class LineConn {
     });
     this.#socket.destroy();
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -8,7 +8,7 @@
 import type { Maildrop } from "../mailbox/store.ts";
 import { parsePop3Command, type Pop3Command } from "./command.ts";
 import { Pop3Login, type Pop3Security } from "./login.ts";
-import { err, multiline, ok } from "./reply.ts";
+import { decimal, err, multiline, ok } from "./reply.ts";
 
 /** The session's protocol state (RFC 1939 §3). */
 export type Pop3State = "authorization" | "transaction" | "update";
@@ -173,7 +173,7 @@ export class Pop3Session {
   }
 
   #listing(verb: "LIST" | "UIDL", msg: number | undefined): Pop3Step {
-    const field = (i: number) => verb === "LIST" ? String(this.#maildrop.size(i)) : this.#maildrop.id(i);
+    const field = (i: number) => verb === "LIST" ? decimal(this.#maildrop.size(i)) : this.#maildrop.id(i);
     if (msg !== undefined) {
       const index = this.#lookup(msg);
       return typeof index === "string" ? reply(index) : reply(ok(`${msg} ${field(index)}`));
@@ -182,7 +182,7 @@ export class Pop3Session {
     const deleted = new Set(this.#deleted);
     function* lines() {
       for (let i = 0; i < maildrop.count; i++) {
-        if (!deleted.has(i)) yield `${i + 1} ${field(i)}`;
+        if (!deleted.has(i)) yield `${decimal(i + 1)} ${field(i)}`;
       }
     }
     return { replies: multiline(ok(verb === "LIST" ? this.#stat() : "Unique-id listing follows"), lines()) };
@@ -191,7 +191,9 @@ export class Pop3Session {
   #retrieve(msg: number, bodyLines: number | undefined): Pop3Step {
     const index = this.#lookup(msg);
     if (typeof index === "string") return reply(index);
-    const first = bodyLines === undefined ? ok(`${this.#maildrop.size(index)} octets`) : ok("Top of message follows");
+    const first = bodyLines === undefined
+      ? ok(`${decimal(this.#maildrop.size(index))} octets`)
+      : ok("Top of message follows");
     return { replies: [first], action: { type: "retrieve", index, bodyLines } };
   }
 

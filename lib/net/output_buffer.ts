@@ -1,0 +1,99 @@
+/**
+ * Output waiting to be sent, copied into fixed-size buffers that are reused
+ * once the socket is done with them. Sending a listing or many messages
+ * then allocates nothing per write: fresh arrays per reply or per chunk
+ * would outlive young-generation collections while queued on the socket,
+ * and pile up until a full collection.
+ *
+ * @module
+ */
+
+/** Octets per buffer. */
+export const OUTPUT_BUFFER_SIZE = 64 * 1024;
+/** Free buffers kept for reuse, shared by all connections; more are left to the collector. */
+const MAX_FREE = 16;
+const free: ArrayBuffer[] = [];
+const encoder = new TextEncoder();
+
+/** A buffer from the free list, or a new one. */
+function takeBuffer(): Uint8Array {
+  return new Uint8Array(free.pop() ?? new ArrayBuffer(OUTPUT_BUFFER_SIZE));
+}
+
+/**
+ * Gives the buffer under a view that `OutputBuffer.take` returned back for
+ * reuse. Call it once per view, when the socket no longer needs its bytes.
+ */
+export function recycle(view: Uint8Array): void {
+  if (free.length < MAX_FREE && view.buffer.byteLength === OUTPUT_BUFFER_SIZE) free.push(view.buffer as ArrayBuffer);
+}
+
+/** Output of one connection, in order: full buffers and the one being filled. */
+export class OutputBuffer {
+  #full: Uint8Array[] = [];
+  #current: Uint8Array | undefined;
+  #used = 0;
+  #size = 0;
+
+  /** Octets waiting. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Appends text (as UTF-8) or a copy of bytes: the caller may reuse `data` at once. */
+  write(data: string | Uint8Array): void {
+    if (typeof data === "string") this.#writeText(data);
+    else this.#writeBytes(data);
+  }
+
+  /**
+   * Takes everything waiting, as views into buffers that must each go back
+   * through `recycle` once sent; none of them is empty.
+   */
+  take(): Uint8Array[] {
+    this.#close();
+    const views = this.#full;
+    this.#full = [];
+    this.#size = 0;
+    return views;
+  }
+
+  #writeText(text: string): void {
+    for (let rest = text; rest.length > 0;) {
+      const room = this.#room();
+      const { read, written } = encoder.encodeInto(rest, room);
+      this.#used += written;
+      this.#size += written;
+      // No room for the next character: it goes into a fresh buffer.
+      if (read === 0) this.#close();
+      rest = rest.slice(read);
+    }
+  }
+
+  #writeBytes(bytes: Uint8Array): void {
+    for (let at = 0; at < bytes.length;) {
+      const room = this.#room();
+      const n = Math.min(room.length, bytes.length - at);
+      room.set(bytes.subarray(at, at + n));
+      this.#used += n;
+      this.#size += n;
+      at += n;
+    }
+  }
+
+  /** The free part of the current buffer, which is made current first if need be. */
+  #room(): Uint8Array {
+    if (this.#current !== undefined && this.#used === this.#current.length) this.#close();
+    this.#current ??= takeBuffer();
+    return this.#current.subarray(this.#used);
+  }
+
+  /** Moves the current buffer, if it holds anything, to the full ones. */
+  #close(): void {
+    if (this.#current === undefined) return;
+    if (this.#used > 0) this.#full.push(this.#current.subarray(0, this.#used));
+    else recycle(this.#current);
+    this.#current = undefined;
+    this.#used = 0;
+  }
+}
