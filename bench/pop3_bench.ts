@@ -29,7 +29,7 @@ import {
 } from "./pop3/dovecot.ts";
 import { fillOurs, writeMaildirMessage } from "./pop3/mail.ts";
 import { interrupted, preparePopserver, readUsers, start, tail, tempDir, within } from "./pop3/lifecycle.ts";
-import { checkSameMessages, listUidl, loginStat, retrPipelined, retrPoplib } from "./pop3/measure.ts";
+import { checkSameMessages, connectQuit, listUidl, loginStat, retrPipelined, retrPoplib } from "./pop3/measure.ts";
 import {
   checkTargets,
   emptyFigures,
@@ -192,6 +192,9 @@ async function compare(
     console.log(
       `filled: ${opts.messages} messages of ${opts.size} octets, both maildrops, in ${(fill.ms / 1000).toFixed(1)} s`,
     );
+    // One connection without a login to each server first, so that no first figure includes the client's
+    // own first connection; the maildrops are not opened.
+    for (const t of targets) await within(opts.timeoutMs, `${t.name} connection`, connectQuit(t.login.port));
     for (const t of targets) {
       const first = await within(opts.timeoutMs, `${t.name} first login`, loginStat(t.login));
       t.figures.firstLogin = first.ms;

@@ -26,6 +26,11 @@ export interface Timed<T> {
   value: T;
 }
 
+/** Connect, greeting, QUIT: no login. */
+export async function connectQuit(port: number): Promise<void> {
+  await (await Pop3Client.connect(port)).quit();
+}
+
 /** Connect, USER, PASS, STAT, QUIT: the whole exchange is timed. */
 export async function loginStat(login: Pop3Login): Promise<Timed<Maildrop>> {
   const started = performance.now();

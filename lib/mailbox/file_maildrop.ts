@@ -7,16 +7,9 @@
  */
 
 import { endsWithRecord } from "./file_io.ts";
-import {
-  fileReadAt,
-  indexHeader,
-  indexLine,
-  measureIndex,
-  parseIndex,
-  type ReadAt,
-  scanEntries,
-} from "./maildrop_index.ts";
+import { fileReadAt, indexHeader, indexLine, measureIndex, parseIndex, scanEntries } from "./maildrop_index.ts";
 import { BytesMaildrop, RecordTable, TableMaildrop } from "./maildrop_table.ts";
+import type { ReadAt } from "./record_ids.ts";
 import type { Maildrop } from "./store.ts";
 
 /** Largest chunk `read` yields. */
@@ -44,12 +37,16 @@ export async function openFileMaildrop(path: string, indexPath: string): Promise
     if (!(error instanceof Deno.errors.NotFound)) throw error;
     return { maildrop: new BytesMaildrop(new Uint8Array(), new RecordTable(0, 0)), fullScan: false };
   }
+  let index: Deno.FsFile | null = null;
   try {
-    const { table, end, size } = loadIndex(file, indexPath);
+    const loaded = loadIndex(file, indexPath);
+    index = loaded.index;
+    const { table, end, size } = loaded;
     await scanEntries(file, end, size, (entry) => table.add(entry.offset, entry.storedLength, entry.size, entry.id));
-    return { maildrop: new FileMaildrop(file, table), fullScan: end === 0 && size > 0 };
+    return { maildrop: new FileMaildrop(file, index, table), fullScan: end === 0 && size > 0 };
   } catch (error) {
     file.close();
+    index?.close();
     throw error;
   }
 }
@@ -81,43 +78,45 @@ export function warmUpIndexParsing(records = 1000): void {
 /**
  * The records the index at `indexPath` holds for `file`, where they end,
  * and the file's size; no records when the index is missing, unreadable,
- * stale or corrupt.
+ * stale or corrupt. The records' ids stay in the index: its handle is
+ * returned open when the table reads from it, to be closed after the table.
  */
-function loadIndex(file: Deno.FsFile, indexPath: string): { table: RecordTable; end: number; size: number } {
+function loadIndex(
+  file: Deno.FsFile,
+  indexPath: string,
+): { table: RecordTable; end: number; size: number; index: Deno.FsFile | null } {
   const index = openQuietly(indexPath);
+  const ino = file.statSync().ino;
+  // The mailbox's size is taken after the index's extent: every record the index names was synced before it was written.
+  let size = 0;
+  let table: RecordTable | null | "corrupt" = null;
   try {
-    const ino = file.statSync().ino;
-    // The mailbox's size is taken after the index's extent: every record the index names was synced before it was written.
-    let size = 0;
-    let table: RecordTable | null | "corrupt" = null;
-    try {
-      if (index !== null && ino !== null) {
-        table = tableOfIndex(fileReadAt(index), ino, index.statSync().size, () => size = file.statSync().size);
-      }
-    } catch {
-      // An index that cannot be read is a cache that is not there.
+    if (index !== null && ino !== null) {
+      table = tableOfIndex(fileReadAt(index), ino, index.statSync().size, () => size = file.statSync().size);
     }
-    if (table instanceof RecordTable && (table.end === 0 || endsWithRecord(file, table.end))) {
-      return { table, end: table.end, size };
-    }
-    if (table !== null) removeQuietly(indexPath);
-    size = file.statSync().size;
-    return { table: new RecordTable(0, 0, size), end: 0, size };
-  } finally {
-    index?.close();
+  } catch {
+    // An index that cannot be read is a cache that is not there.
   }
+  if (table instanceof RecordTable && (table.end === 0 || endsWithRecord(file, table.end))) {
+    return { table, end: table.end, size, index };
+  }
+  index?.close();
+  if (table !== null) removeQuietly(indexPath);
+  size = file.statSync().size;
+  return { table: new RecordTable(0, size), end: 0, size, index: null };
 }
 
 /**
- * Reads an index in two passes: the first finds how many records and id
- * octets it holds, so that the second fills a table of exactly that size,
- * with no array grown and copied on the way.
+ * Reads an index in two passes: the first counts its records, so that the
+ * second fills a table of exactly that size, with no array grown and
+ * copied on the way.
  *
  * @param length The index's size.
  * @param mailboxSize Called between the passes: the mailbox file's size
  *   then; the second pass reads only the lines the first one found.
- * @returns The table; `null` when the index is not one of this file;
- *   "corrupt" when it is but a line is malformed or inconsistent.
+ * @returns The table, which reads ids from the index when asked; `null`
+ *   when the index is not one of this file; "corrupt" when it is but a
+ *   line is malformed or inconsistent.
  */
 function tableOfIndex(
   read: ReadAt,
@@ -128,7 +127,7 @@ function tableOfIndex(
   const shape = measureIndex(read, ino, length);
   if (!shape.usable) return shape.corrupt ? "corrupt" : null;
   const limit = mailboxSize();
-  const table = new RecordTable(shape.lines, shape.idBytes, limit);
+  const table = new RecordTable(shape.lines, limit, { read, length: shape.length });
   return parseIndex(read, ino, shape.length, limit, table).usable ? table : "corrupt";
 }
 
@@ -141,13 +140,16 @@ function tableOfIndex(
  */
 class FileMaildrop extends TableMaildrop {
   readonly #file: Deno.FsFile;
+  /** The index the table reads ids from, if any. */
+  readonly #index: Deno.FsFile | null;
   #buffer: Uint8Array | undefined;
   /** The file's position, or -1 when unknown. */
   #position = -1;
 
-  constructor(file: Deno.FsFile, table: RecordTable) {
+  constructor(file: Deno.FsFile, index: Deno.FsFile | null, table: RecordTable) {
     super(table);
     this.#file = file;
+    this.#index = index;
   }
 
   protected *readRange(offset: number, length: number): Generator<Uint8Array> {
@@ -166,6 +168,7 @@ class FileMaildrop extends TableMaildrop {
 
   protected release(): void {
     this.#file.close();
+    this.#index?.close();
   }
 
   /** Reads into `buf` from offset `at`, seeking first unless the file is there. */

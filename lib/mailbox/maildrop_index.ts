@@ -15,7 +15,7 @@
 
 import { readRangeSync, SCAN_CHUNK } from "./file_io.ts";
 import type { RecordTable } from "./maildrop_table.ts";
-import { MAX_ID } from "./packed_ids.ts";
+import { MAX_ID, type ReadAt } from "./record_ids.ts";
 import { fallbackId } from "./record.ts";
 import { RecordScanner } from "./scanner.ts";
 
@@ -82,12 +82,6 @@ export function indexLine(entry: RecordEntry): string {
   return `${entry.offset} ${entry.storedLength} ${entry.size} ${entry.id}\n`;
 }
 
-/**
- * Reads up to `buf.length` octets from `position` into `buf`; returns how
- * many, 0 at the end. Indexes are read through it in chunks, never whole.
- */
-export type ReadAt = (buf: Uint8Array, position: number) => number;
-
 /** A `ReadAt` over an open file, reading synchronously. */
 export function fileReadAt(file: Deno.FsFile): ReadAt {
   return (buf, position) => {
@@ -121,15 +115,16 @@ const indexChunk = new Uint8Array(64 * 1024);
 /**
  * Reads the index of the mailbox file with inode `ino` from its first
  * `length` octets, in chunks, and calls `each` with every complete line's
- * fields and the bytes they index (valid during the call only). Stops at
- * the last "\n": a torn line after it is left out. Refuses an index of
- * another version or inode, a malformed line, and a line `each` rejects.
+ * fields, the bytes they index (valid during the call only) and where
+ * those bytes start in the index. Stops at the last "\n": a torn line
+ * after it is left out. Refuses an index of another version or inode, a
+ * malformed line, and a line `each` rejects.
  */
 export function forEachIndexLine(
   read: ReadAt,
   ino: number,
   length: number,
-  each: (fields: IndexFields, bytes: Uint8Array, end: number) => boolean,
+  each: (fields: IndexFields, bytes: Uint8Array, end: number, base: number) => boolean,
 ): IndexScan {
   const header = encoder.encode(indexHeader(ino));
   const buf = indexChunk;
@@ -151,7 +146,7 @@ export function forEachIndexLine(
       start = header.length;
     }
     for (let lf = view.indexOf(LF, start); lf >= 0; start = lf + 1, lf = view.indexOf(LF, start)) {
-      if (!line.parse(view, start, lf) || !each(line, view, lf)) return { usable: false, corrupt: true };
+      if (!line.parse(view, start, lf) || !each(line, view, lf, position)) return { usable: false, corrupt: true };
     }
     // What follows the last "\n" is the start of a line: no line may be longer.
     if (filled - start > MAX_LINE) return { usable: false, corrupt: true };
@@ -162,19 +157,41 @@ export function forEachIndexLine(
   return headerRead ? { usable: true, length: position } : { usable: false, corrupt: false };
 }
 
-/** What a first pass over an index finds: enough to size a `RecordTable` exactly. */
-export type IndexShape = IndexScan & { lines: number; idBytes: number };
+/** What a first pass over an index finds: enough to size a `RecordTable`. */
+export type IndexShape = IndexScan & { lines: number };
 
-/** Counts an index's complete lines and the octets of their ids, keeping nothing else. */
+/**
+ * Counts an index's complete lines without parsing them, which the second
+ * pass (`parseIndex`) does: its header is checked, and `length` is where
+ * its last complete line ends.
+ */
 export function measureIndex(read: ReadAt, ino: number, length: number): IndexShape {
+  const header = encoder.encode(indexHeader(ino));
+  const buf = indexChunk;
+  const first = buf.subarray(0, Math.min(header.length, length));
+  if (readFully(read, first, 0) < header.length || !startsWith(first, header)) {
+    return { usable: false, corrupt: false, lines: 0 };
+  }
   let lines = 0;
-  let idBytes = 0;
-  const scan = forEachIndexLine(read, ino, length, (fields, _, end) => {
-    lines++;
-    idBytes += end - fields.idStart;
-    return true;
-  });
-  return { ...scan, lines, idBytes };
+  let end = header.length;
+  for (let position = header.length; position < length;) {
+    const n = read(buf.subarray(0, Math.min(buf.length, length - position)), position);
+    if (n === 0) break;
+    const view = buf.subarray(0, n);
+    for (let lf = view.indexOf(LF); lf >= 0; lf = view.indexOf(LF, lf + 1)) {
+      lines++;
+      end = position + lf + 1;
+    }
+    position += n;
+  }
+  return { usable: true, length: end, lines };
+}
+
+/** Reads into all of `buf` from `position` unless the source ends first; returns the octets read. */
+function readFully(read: ReadAt, buf: Uint8Array, position: number): number {
+  let done = 0;
+  for (let n = 1; done < buf.length && n > 0; done += n) n = read(buf.subarray(done), position + done);
+  return done;
 }
 
 /**
@@ -190,9 +207,9 @@ export function parseIndex(read: ReadAt, ino: number, length: number, limit: num
     read,
     ino,
     length,
-    (line, bytes, end) =>
+    (line, bytes, end, base) =>
       line.offset === table.end && line.offset + line.storedLength <= limit &&
-      table.addBytes(line.offset, line.storedLength, line.size, bytes, line.idStart, end),
+      table.addFromIndex(line.offset, line.storedLength, line.size, bytes, line.idStart, end, base + line.idStart),
   );
 }
 

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { freeNow, grown, PackedIds } from "./packed_ids.ts";
 import { fallbackId } from "./record.ts";
+import { freeNow, grown, type ReadAt, RecordIds } from "./record_ids.ts";
 import { scanBytes } from "./scanner.ts";
 import type { Maildrop } from "./store.ts";
 
@@ -27,23 +27,24 @@ export class RecordTable {
   #sizes: Uint32Array | Float64Array;
   /** Largest end offset the arrays can hold. */
   readonly #maxEnd: number;
-  readonly #ids: PackedIds;
+  readonly #ids: RecordIds;
   #count = 0;
   #totalSize = 0;
 
   /**
    * @param capacity The expected number of records (it grows as needed).
-   * @param idBytes The expected octets of all ids (they grow as needed).
    * @param maxEnd The largest end offset a record may have: below 4 GiB,
    *   offsets and sizes take 4 octets per record instead of 8.
+   * @param index The index file that `addFromIndex` records come from,
+   *   which must stay readable until `release`.
    */
-  constructor(capacity = 16, idBytes = capacity * 24, maxEnd = Number.MAX_SAFE_INTEGER) {
+  constructor(capacity = 16, maxEnd = Number.MAX_SAFE_INTEGER, index?: { read: ReadAt; length: number }) {
     const records = Math.max(16, capacity);
     const Numbers = maxEnd < 2 ** 32 ? Uint32Array : Float64Array;
     this.#maxEnd = maxEnd;
     this.#ends = new Numbers(records);
     this.#sizes = new Numbers(records);
-    this.#ids = new PackedIds(records, idBytes);
+    this.#ids = new RecordIds(records, index);
   }
 
   /** Number of records. */
@@ -67,35 +68,51 @@ export class RecordTable {
    * @param id The id the record carries, before `uniqueIds`: a repeated one
    *   gets the same suffix as in `list`.
    * @throws {RangeError} When `offset` is not where the last record ended,
-   *   or `id` is not an id a record can carry (see `PackedIds.add`).
+   *   or `id` is not an id a record can carry (see `RecordIds.add`).
    */
   add(offset: number, storedLength: number, size: number, id: string): void {
     const bytes = encoder.encode(id);
-    if (!this.addBytes(offset, storedLength, size, bytes, 0, bytes.length)) {
+    this.#check(offset, storedLength);
+    if (!this.#ids.add(bytes, 0, bytes.length)) {
       throw new RangeError(`Cannot add a record with id ${JSON.stringify(id)}`);
     }
+    this.#push(offset, storedLength, size);
   }
 
   /**
-   * Appends the next record, as `add` does, its id given as `bytes[idStart, idEnd)`.
+   * Appends the next record, as `add` does, from a line of the index: its
+   * id is `bytes[idStart, idEnd)`, which starts at `idPosition` in the
+   * index file, and is read from there when wanted.
    *
    * @returns Whether it was added: not when the id is not one a record can carry.
    */
-  addBytes(
+  addFromIndex(
     offset: number,
     storedLength: number,
     size: number,
     bytes: Uint8Array,
     idStart: number,
     idEnd: number,
+    idPosition: number,
   ): boolean {
+    this.#check(offset, storedLength);
+    if (!this.#ids.addFiled(bytes, idStart, idEnd, idPosition)) return false;
+    this.#push(offset, storedLength, size);
+    return true;
+  }
+
+  /** Throws unless a record at `offset` can come next. */
+  #check(offset: number, storedLength: number): void {
     if (offset !== this.end) {
       throw new RangeError(`Cannot add a record at ${offset}: the last one ends at ${this.end}`);
     }
     if (offset + storedLength > this.#maxEnd) {
       throw new RangeError(`Cannot add a record ending at ${offset + storedLength}: the table ends at ${this.#maxEnd}`);
     }
-    if (!this.#ids.add(bytes, idStart, idEnd)) return false;
+  }
+
+  /** Stores the next record's place and size. */
+  #push(offset: number, storedLength: number, size: number): void {
     if (this.#count === this.#ends.length) {
       this.#ends = grown(this.#ends, this.#count + 1);
       this.#sizes = grown(this.#sizes, this.#count + 1);
@@ -104,7 +121,6 @@ export class RecordTable {
     this.#sizes[this.#count] = size;
     this.#count++;
     this.#totalSize += size;
-    return true;
   }
 
   /** Ends adding: frees what only adding needs. */

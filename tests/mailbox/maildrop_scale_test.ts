@@ -1,8 +1,9 @@
 /**
  * `FileMailStore.openMaildrop` at the POP3 benchmark's scale: 10,000
  * messages of 4 KiB delivered as the SMTP server stores them, and 100,000
- * small ones written directly. Prints the figures; the bounds checked are
- * loose, as other jobs share the machine.
+ * small ones written directly. Prints the figures, times included; checks
+ * the counts and the memory per record, not the times, as other jobs share
+ * the machine.
  *
  * @module
  */
@@ -113,14 +114,15 @@ Deno.test("FileMailStore.openMaildrop on 10,000 messages of 4 KiB and 100,000 sm
     );
     assert.equal(first.count, 10_000);
     assert.deepEqual([pop3.stats.fullScans, smtp.stats.indexRewrites], [0, 0]);
-    assert.ok(warm < 50 && firstMs < 100, "openMaildrop far slower than its 20 ms target");
     await writeSmallRecords(smtp, root, "Stallings", 100_000);
     const small = await measureMemory(root, "Stallings");
     const large = await measureMemory(root, "Andrew");
     report("10,000 x 4 KiB", large);
     report("100,000 small", small);
     assert.deepEqual([large.count, small.count, large.fullScans, small.fullScans], [10_000, 100_001, 0, 0]);
-    assert.ok(perRecord(small, "retained") < 80, "more than 80 bytes per record");
+    // Offsets, sizes and where each id is in the index: about 13 octets a record, the ids themselves staying on disk.
+    assert.ok(perRecord(small, "retained") < 24, "more than 24 bytes per record kept");
+    assert.ok(perRecord(small, "peak") < 48, "more than 48 bytes per record at the peak");
   } finally {
     await Deno.remove(root, { recursive: true });
   }
