@@ -7,7 +7,7 @@
 
 import type { Duplex } from "node:stream";
 import { type Line, LineSplitter } from "./line_splitter.ts";
-import { OUTPUT_BUFFER_SIZE, OutputBuffer, recycle } from "./output_buffer.ts";
+import { isShared, OUTPUT_BUFFER_SIZE, OutputBuffer, recycle } from "./output_buffer.ts";
 import { acceptTls, HANDSHAKE_TIMEOUT_MS, type TlsIdentity } from "./tls.ts";
 
 /** Why `readLine` returned no line. */
@@ -45,6 +45,9 @@ const FLUSH_AT = OUTPUT_BUFFER_SIZE;
  * event loop: a writer that never waits would take a new buffer per write.
  */
 const MAX_UNCONFIRMED = 2;
+
+/** Output up to this size is copied out of its buffer when sent, and the buffer reused at once. */
+const SMALL_WRITE = 4096;
 
 /** How often idle connections are looked for; a timeout fires up to this late. */
 const SWEEP_MS = 250;
@@ -256,9 +259,10 @@ export class LineConn {
   }
 
   /**
-   * Hands the queued output to `socket`. Each buffer is reused once the
-   * socket reports it written; one whose write failed is left to the
-   * collector, as the socket may still hold it.
+   * Hands the queued output to `socket`. A small piece of a shared buffer
+   * goes as a copy; a larger one goes as it is, and its buffer is reused
+   * once the socket reports it written (one whose write failed is left to
+   * the collector, as the socket may still hold it).
    *
    * @returns false when the socket asks to wait for "drain"
    */
@@ -267,6 +271,16 @@ export class LineConn {
     if (this.#ended) return true;
     let accepted = true;
     for (const view of views) {
+      if (!isShared(view)) {
+        accepted = socket.write(view);
+        continue;
+      }
+      if (view.length <= SMALL_WRITE) {
+        // A copy of its own costs less than holding a whole shared buffer until the socket confirms it.
+        accepted = socket.write(view.slice());
+        recycle(view);
+        continue;
+      }
       this.#unconfirmed++;
       accepted = socket.write(view, (error) => {
         this.#unconfirmed--;

@@ -20,18 +20,33 @@ function takeBuffer(): Uint8Array {
   return new Uint8Array(free.pop() ?? new ArrayBuffer(OUTPUT_BUFFER_SIZE));
 }
 
-/**
- * Gives the buffer under a view that `OutputBuffer.take` returned back for
- * reuse. Call it once per view, when the socket no longer needs its bytes.
- */
-export function recycle(view: Uint8Array): void {
-  if (free.length < MAX_FREE && view.buffer.byteLength === OUTPUT_BUFFER_SIZE) free.push(view.buffer as ArrayBuffer);
+/** Octets of each connection's own small buffer, which holds short replies without taking a shared one. */
+const SMALL_BUFFER_SIZE = 2048;
+
+/** Whether `view`, from `OutputBuffer.take`, lies in a shared buffer that must go back through `recycle`. */
+export function isShared(view: Uint8Array): boolean {
+  return view.buffer.byteLength === OUTPUT_BUFFER_SIZE;
 }
 
-/** Output of one connection, in order: full buffers and the one being filled. */
+/**
+ * Gives the shared buffer under a view that `OutputBuffer.take` returned
+ * back for reuse. Call it once per such view, when the socket no longer
+ * needs its bytes.
+ */
+export function recycle(view: Uint8Array): void {
+  if (free.length < MAX_FREE && isShared(view)) free.push(view.buffer as ArrayBuffer);
+}
+
+/**
+ * Output of one connection, in order: full buffers and the one being
+ * filled. Output that fits in 2 KiB (a reply or a few) collects in the
+ * connection's own small buffer and is taken as a copy; more moves into
+ * shared 64 KiB buffers.
+ */
 export class OutputBuffer {
   #full: Uint8Array[] = [];
   #current: Uint8Array | undefined;
+  #small: Uint8Array | undefined;
   #used = 0;
   #size = 0;
 
@@ -47,8 +62,9 @@ export class OutputBuffer {
   }
 
   /**
-   * Takes everything waiting, as views into buffers that must each go back
-   * through `recycle` once sent; none of them is empty.
+   * Takes everything waiting, in order, none of them empty: views into
+   * shared buffers, which must each go back through `recycle` once sent
+   * (see `isShared`), or arrays of the caller's own.
    */
   take(): Uint8Array[] {
     this.#close();
@@ -83,15 +99,28 @@ export class OutputBuffer {
 
   /** The free part of the current buffer, which is made current first if need be. */
   #room(): Uint8Array {
-    if (this.#current !== undefined && this.#used === this.#current.length) this.#close();
-    this.#current ??= takeBuffer();
+    if (this.#current !== undefined && this.#used === this.#current.length) {
+      if (this.#current === this.#small) {
+        // More than a few replies: what the small buffer holds moves to the start of a shared one.
+        const shared = takeBuffer();
+        shared.set(this.#small);
+        this.#current = shared;
+      } else {
+        this.#close();
+      }
+    }
+    if (this.#current === undefined) {
+      this.#current = this.#full.length === 0 ? (this.#small ??= new Uint8Array(SMALL_BUFFER_SIZE)) : takeBuffer();
+    }
     return this.#current.subarray(this.#used);
   }
 
-  /** Moves the current buffer, if it holds anything, to the full ones. */
+  /** Moves the current buffer, if it holds anything, to the full ones: the small one as a copy. */
   #close(): void {
     if (this.#current === undefined) return;
-    if (this.#used > 0) this.#full.push(this.#current.subarray(0, this.#used));
+    if (this.#current === this.#small) {
+      if (this.#used > 0) this.#full.push(this.#small.slice(0, this.#used));
+    } else if (this.#used > 0) this.#full.push(this.#current.subarray(0, this.#used));
     else recycle(this.#current);
     this.#current = undefined;
     this.#used = 0;

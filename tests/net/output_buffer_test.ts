@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { OUTPUT_BUFFER_SIZE, OutputBuffer, recycle } from "../../lib/net/output_buffer.ts";
+import { isShared, OUTPUT_BUFFER_SIZE, OutputBuffer, recycle } from "../../lib/net/output_buffer.ts";
 
 const decoder = new TextDecoder();
 
@@ -44,19 +44,30 @@ Deno.test("OutputBuffer spreads large writes over buffers, splitting no characte
   assert.deepEqual(all.bytes.subarray(1 + text.length * 3), bytes);
 });
 
-Deno.test("OutputBuffer reuses a recycled buffer, and only then", () => {
+Deno.test("OutputBuffer hands short output over as copies of its own", () => {
   const output = new OutputBuffer();
-  output.write("first");
+  output.write("+OK first\r\n");
   const [first] = output.take();
-  output.write("second");
+  output.write("+OK second\r\n");
   const [second] = output.take();
+  assert.deepEqual([isShared(first), isShared(second)], [false, false]);
+  assert.deepEqual([decoder.decode(first), decoder.decode(second)], ["+OK first\r\n", "+OK second\r\n"]);
+});
+
+Deno.test("OutputBuffer reuses a recycled shared buffer, and only then", () => {
+  const output = new OutputBuffer();
+  const big = (c: string) => c.repeat(3000);
+  output.write(big("a"));
+  const [first] = output.take();
+  output.write(big("b"));
+  const [second] = output.take();
+  assert.ok(isShared(first) && isShared(second));
   assert.notEqual(second.buffer, first.buffer, "a buffer not yet recycled is not reused");
   recycle(first);
-  output.write("third");
+  output.write(big("c"));
   const [third] = output.take();
   assert.equal(third.buffer, first.buffer);
-  assert.equal(decoder.decode(third), "third");
-  assert.equal(decoder.decode(second), "second");
+  assert.deepEqual([decoder.decode(third), decoder.decode(second)], [big("c"), big("b")]);
   recycle(second);
   recycle(third);
 });
