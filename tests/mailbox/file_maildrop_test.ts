@@ -191,3 +191,24 @@ Deno.test("FileMailStore.openMaildrop sees records written by hand past the inde
     assert.equal(store.stats.fullScans, 0);
   });
 });
+
+Deno.test("FileMailStore.openMaildrop reads ids from the index it opened, whatever deliveries do to the file", async () => {
+  await withStore(async (store, box) => {
+    const ids = Array.from({ length: 600 }, (_, i) => `K${i}.${"x".repeat(40)}`);
+    await deliver(store, ...ids, ids[7]);
+    const maildrop = await store.openMaildrop("Andrew");
+    try {
+      assert.equal(store.stats.fullScans, 0, "the ids come from the index");
+      // Appended to, then removed and written anew by a later delivery: the open maildrop keeps its ids.
+      await deliver(store, "K-later");
+      await Deno.remove(box.indexPath);
+      await deliver(store, "K-last");
+      assert.equal((await box.indexLines()).length, 604);
+      const seen = Array.from({ length: maildrop.count }, (_, i) => maildrop.id(i));
+      assert.deepEqual(seen, [...ids, `${ids[7].slice(0, 60)}.2`]);
+      assert.equal(maildrop.id(3), ids[3], "an id read out of order");
+    } finally {
+      maildrop.close();
+    }
+  });
+});
