@@ -188,8 +188,9 @@ export class FileMailStore implements MailStore {
     await withLock(join(dir, DELIVERY_LOCK), async () => {
       const { file, created } = openMailbox(join(dir, MAILBOX));
       try {
-        const start = await appendRecords(file, records.flat());
-        await this.#indexing(() => updateIndex(file, this.#indexPaths(dir), start));
+        const chunks = records.flat();
+        const start = await appendRecords(file, chunks);
+        await this.#indexing(() => updateIndex(file, this.#indexPaths(dir), start, chunks));
       } finally {
         file.close();
       }

@@ -9,7 +9,7 @@
  */
 
 import { endsWithRecord } from "./file_io.ts";
-import { indexHeader, indexLine, readIndexTail, type RecordEntry, scanEntries } from "./maildrop_index.ts";
+import { indexHeader, indexLine, readIndexTail, type RecordEntry, scanChunks, scanEntries } from "./maildrop_index.ts";
 import type { MailRecord } from "./store.ts";
 
 /** Index text gathered before one write. */
@@ -36,10 +36,17 @@ export interface IndexPaths {
  * @param mailbox The mailbox, open for reading.
  * @param changedAt Where the change being recorded began: nothing indexed
  *   may lie after it (default: the mailbox's size).
+ * @param appended The chunks that the change appended at `changedAt`, when
+ *   it was an append: their records are indexed without reading them back.
  * @returns Whether it wrote the index anew and had to scan records from
  *   before `changedAt` for that.
  */
-export async function updateIndex(mailbox: Deno.FsFile, paths: IndexPaths, changedAt?: number): Promise<boolean> {
+export async function updateIndex(
+  mailbox: Deno.FsFile,
+  paths: IndexPaths,
+  changedAt?: number,
+  appended?: Uint8Array[],
+): Promise<boolean> {
   const { size, ino } = mailbox.statSync();
   if (ino === null) return false;
   const index = openIfExistsSync(paths.path);
@@ -53,7 +60,12 @@ export async function updateIndex(mailbox: Deno.FsFile, paths: IndexPaths, chang
         if (tail.size > tail.length) index.truncateSync(tail.length);
         index.seekSync(tail.length, Deno.SeekMode.Start);
         const lines = new IndexLines(index);
-        await scanEntries(mailbox, tail.end, size, (entry) => lines.add(entry));
+        const add = (entry: RecordEntry) => lines.add(entry);
+        if (appended !== undefined && tail.end === changedAt && size === changedAt + totalLength(appended)) {
+          await scanChunks(appended, changedAt, add);
+        } else {
+          await scanEntries(mailbox, tail.end, size, add);
+        }
         lines.flush();
         return false;
       }
@@ -172,4 +184,11 @@ function openIfExistsSync(path: string): Deno.FsFile | null {
 /** Writes every byte of `bytes` at the file's position, synchronously. */
 function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {
   for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
+}
+
+/** Octets in all of `chunks`. */
+function totalLength(chunks: Uint8Array[]): number {
+  let total = 0;
+  for (const chunk of chunks) total += chunk.length;
+  return total;
 }

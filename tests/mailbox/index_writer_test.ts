@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type IndexPaths, updateIndex } from "../../lib/mailbox/index_writer.ts";
-import { readIndexTail } from "../../lib/mailbox/maildrop_index.ts";
-import { concat, recordOf, simpleMessage } from "./helpers.ts";
+import { readIndexTail, scanChunks, scanEntries } from "../../lib/mailbox/maildrop_index.ts";
+import { bytesOf, concat, recordOf, simpleMessage } from "./helpers.ts";
 
 const RECORDS = ["W1", "W2", "W3"].map((id) => concat(recordOf(simpleMessage(id, `${id} body\r\n`), id)));
 const LENGTH = RECORDS[0].length;
@@ -93,4 +93,34 @@ Deno.test("readIndexTail finds the end of the last complete line", async () => {
       assert.deepEqual(readIndexTail(file, ino), want, JSON.stringify(contents.slice(-40)));
     }
   });
+});
+
+Deno.test("scanChunks finds in the chunks of an append what scanEntries finds in the file", async () => {
+  const withoutTrace = bytesOf("Subject: no trace\r\n\r\n..dot line\r\nbody\r\n.\r\n");
+  const records = [
+    concat(recordOf(simpleMessage("one", "body\r\n..dots\r\n"), "C1")),
+    withoutTrace,
+    concat(recordOf(simpleMessage("big", "x".repeat(998) + "\r\n".repeat(1) + "y\r\n".repeat(200_000)), "C3")),
+    concat(recordOf(simpleMessage("tail", ".\r\n"), "C4")),
+  ];
+  const bytes = concat(records);
+  const dir = await Deno.makeTempDir({ prefix: "scan_chunks_" });
+  try {
+    const path = join(dir, "mymailbox");
+    await Deno.writeFile(path, concat([new Uint8Array(7).fill(0x61), bytes]));
+    using file = await Deno.open(path, { read: true });
+    const fromFile: unknown[] = [];
+    await scanEntries(file, 7, 7 + bytes.length, (entry) => fromFile.push(entry));
+    assert.equal(fromFile.length, 4);
+    for (const cuts of [[], [1, 2, 3, 5, 8, 13], [4000, 300_000, 300_001], [bytes.length - 1]]) {
+      const chunks = [0, ...cuts, bytes.length].slice(1).map((end, i, ends) =>
+        bytes.subarray(i === 0 ? 0 : ends[i - 1], end)
+      );
+      const fromChunks: unknown[] = [];
+      await scanChunks(chunks, 7, (entry) => fromChunks.push(entry));
+      assert.deepEqual(fromChunks, fromFile, `cut at ${cuts.join(",")}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
