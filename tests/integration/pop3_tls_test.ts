@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { encode } from "../helpers/bytes.ts";
 import { LineClient, ReadTimeout } from "../helpers/line_client.ts";
 import { Pop3Client } from "../helpers/pop3_client.ts";
@@ -132,5 +133,56 @@ Deno.test("popserver logs in with AUTH PLAIN, with and without an initial respon
     } finally {
       await client.close();
     }
+  });
+});
+
+const POPLIB_BULK = `
+import hashlib, json, poplib, ssl, sys
+port, implicit_port, cafile = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+context = ssl.create_default_context(cafile=cafile)
+result = []
+for implicit in (False, True):
+    if implicit:
+        p = poplib.POP3_SSL("127.0.0.1", implicit_port, timeout=10, context=context)
+    else:
+        p = poplib.POP3("127.0.0.1", port, timeout=10)
+        p.stls(context=context)
+    p.user("Andrew")
+    p.pass_("@dministr@tor")
+    sizes = [int(line.split()[1]) for line in p.list()[1]]
+    got = []
+    for n in range(1, len(sizes) + 1):
+        lines = p.retr(n)[1]
+        body = b"\\r\\n".join(lines) + b"\\r\\n"
+        got.append([len(body), sizes[n - 1], hashlib.sha256(body.split(b"\\r\\n\\r\\n", 1)[1]).hexdigest()])
+    p.quit()
+    result.append(got)
+print(json.dumps(result))
+`;
+
+Deno.test("popserver streams a large message and many small ones intact over STLS and implicit TLS", async () => {
+  const line = "0123456789abcdef".repeat(4) + "\r\n";
+  const big = `From: stallings@localhost\r\nTo: andrew@localhost\r\nSubject: big\r\n\r\n${line.repeat(50_000)}`;
+  const small = (n: number) =>
+    `From: stallings@localhost\r\nTo: andrew@localhost\r\nSubject: small ${n}\r\n\r\n.dot ${n}\r\n${line}`;
+  const messages = [big, ...Array.from({ length: 40 }, (_, n) => small(n))];
+  const bodies = messages.map((m) => createHash("sha256").update(m.slice(m.indexOf("\r\n\r\n") + 4)).digest("hex"));
+  await withTestCert(async (cert) => {
+    await withMailServers([...tlsFlags(cert, true), "--untrusted-loopback"], async ({ smtp, pop3 }) => {
+      await sendMessages(smtp.port, messages);
+      const run = await runWithInput(
+        "python3",
+        ["-c", POPLIB_BULK, String(pop3.port), String(implicitTlsPort(pop3)), cert.certFile],
+        encode(""),
+      );
+      assert.equal(run.status.code, 0, run.stderr);
+      for (const got of JSON.parse(run.stdout) as [number, number, string][][]) {
+        assert.equal(got.length, messages.length);
+        got.forEach(([length, listed, digest], i) => {
+          assert.equal(length, listed, `message ${i + 1}: octets against LIST`);
+          assert.equal(digest, bodies[i], `message ${i + 1}: body`);
+        });
+      }
+    });
   });
 });
