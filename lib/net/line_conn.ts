@@ -67,8 +67,13 @@ export class LineConn {
   #unconfirmed = 0;
   /** Called when the socket confirms a write. */
   #confirmed: (() => void) | undefined;
+  /** The client has finished sending (it may still read). */
+  #inputEnded = false;
+  /** The socket is closed or failed: nothing more can be written. */
   #ended = false;
   #closed = false;
+  /** Since when `flush` has been waiting for the client to take output; undefined when it is not waiting. */
+  #writeWaitSince: number | undefined;
   #wake: ((woke: boolean) => void) | undefined;
   #options: LineConnOptions;
   /** When the current wait for input began or input last arrived. */
@@ -87,8 +92,11 @@ export class LineConn {
   static #sweep(): void {
     const now = Date.now();
     for (const conn of LineConn.#watched) {
+      const { idleTimeoutMs } = conn.#options;
+      // A client that stops reading is as idle as one that stops sending: its session must not hold on for ever.
+      if (conn.#writeWaitSince !== undefined && now - conn.#writeWaitSince >= idleTimeoutMs) conn.#socket.destroy();
       if (!conn.#wake) continue;
-      if (now - conn.#idleSince >= conn.#options.idleTimeoutMs || conn.#pastDeadline(now)) conn.#wake(false);
+      if (now - conn.#idleSince >= idleTimeoutMs || conn.#pastDeadline(now)) conn.#wake(false);
     }
   }
 
@@ -123,7 +131,7 @@ export class LineConn {
 
   #listen(socket: Duplex): void {
     socket.on("data", this.#onData);
-    socket.on("end", () => this.#finish());
+    socket.on("end", () => this.#endInput());
     socket.on("close", () => this.#finish());
     socket.on("error", () => this.#finish());
   }
@@ -185,7 +193,7 @@ export class LineConn {
       const got = take();
       if (got !== undefined) return got;
       if (this.#options.signal?.aborted) return "aborted";
-      if (this.#ended) return "eof";
+      if (this.#ended || this.#inputEnded) return "eof";
       await this.flush();
       if (this.#socket.isPaused()) this.#socket.resume();
       const woke = await this.#waitForInput();
@@ -232,6 +240,12 @@ export class LineConn {
     this.#wake?.(true);
   }
 
+  /** The client half-closed: reads end, while replies to what it sent may still go out. */
+  #endInput(): void {
+    this.#inputEnded = true;
+    this.#wakeReader();
+  }
+
   #finish(): void {
     this.#ended = true;
     this.#watch(false);
@@ -252,11 +266,21 @@ export class LineConn {
     return this.#output.size >= FLUSH_AT;
   }
 
-  /** Sends queued output, resolving once the socket accepted it. */
+  /**
+   * Sends queued output, resolving once the socket accepted it. A client
+   * that takes none of it for the idle timeout is disconnected.
+   */
   async flush(): Promise<void> {
-    if (!this.#send(this.#socket)) await this.#drained();
-    while (this.#unconfirmed > MAX_UNCONFIRMED && !this.#ended) {
-      await new Promise<void>((resolve) => this.#confirmed = resolve);
+    const accepted = this.#send(this.#socket);
+    if (accepted && this.#unconfirmed <= MAX_UNCONFIRMED) return;
+    this.#writeWaitSince = Date.now();
+    try {
+      if (!accepted) await this.#drained();
+      while (this.#unconfirmed > MAX_UNCONFIRMED && !this.#ended) {
+        await new Promise<void>((resolve) => this.#confirmed = resolve);
+      }
+    } finally {
+      this.#writeWaitSince = undefined;
     }
   }
 
@@ -309,8 +333,8 @@ export class LineConn {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#watch(false);
     await this.flush().catch(() => {});
+    this.#watch(false);
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 1000);
       this.#socket.end(() => {

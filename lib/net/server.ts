@@ -54,7 +54,8 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
   const sockets = new Set<Socket>();
   const perAddress = new AddressCounts(options.maxConnectionsPerAddress);
   const stop = new AbortController();
-  const server = createServer({ noDelay: true }, (socket) => {
+  // Half-open: a client that has sent its last command and shut down its side still gets the replies.
+  const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
     const key = clientKey(socket.remoteAddress ?? "unknown");
     if (sessions.size >= options.maxConnections || stop.signal.aborted) return turnAway(socket, "busy", options);
     if (!perAddress.take(key)) return turnAway(socket, "address", options);

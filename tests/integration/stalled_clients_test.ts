@@ -1,0 +1,73 @@
+/**
+ * Clients that stop reading or stop sending: one that takes none of its
+ * output is disconnected after the idle timeout and loses its maildrop
+ * lock; one that shuts down its sending side after its last command still
+ * gets every reply.
+ */
+
+import assert from "node:assert/strict";
+import { decode, encode } from "../helpers/bytes.ts";
+import { passwordOf, Pop3Client } from "../helpers/pop3_client.ts";
+import { sendMessages, withMailServers } from "../helpers/pop3_server.ts";
+import { withSmtp } from "../helpers/smtp_server.ts";
+
+/** Everything the server sends until it closes, after writing `input` and shutting down the sending side. */
+async function halfClosedExchange(port: number, input: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(encode(input));
+    await conn.closeWrite();
+    const chunks: Uint8Array[] = [];
+    const buf = new Uint8Array(4096);
+    for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) chunks.push(buf.slice(0, n));
+    return chunks.map((c) => decode(c)).join("");
+  } finally {
+    conn.close();
+  }
+}
+
+Deno.test("popserver disconnects a client that stops reading after --idle-timeout, and frees its maildrop", async () => {
+  await withMailServers(["--idle-timeout", "1"], async ({ smtp, pop3 }) => {
+    const line = "x".repeat(70) + "\r\n";
+    await sendMessages(smtp.port, [`Subject: big\r\n\r\n${line.repeat(40_000)}`]);
+    const stalled = await Deno.connect({ hostname: "127.0.0.1", port: pop3.port });
+    try {
+      // About 60 MB asked for and never read: far more than the socket buffers hold.
+      const commands = `USER Andrew\r\nPASS ${passwordOf("Andrew")}\r\n${"RETR 1\r\n".repeat(20)}`;
+      await stalled.write(encode(commands));
+      let reply = "";
+      for (let attempt = 0; attempt < 40 && !reply.startsWith("+OK"); attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        const other = await Pop3Client.open(pop3.port);
+        try {
+          await other.command("USER Andrew", "+OK");
+          reply = await other.command(`PASS ${passwordOf("Andrew")}`);
+          if (reply.startsWith("+OK")) await other.quit();
+        } finally {
+          await other.close();
+        }
+      }
+      assert.match(reply, /^\+OK /, "the stalled session let go of the maildrop");
+    } finally {
+      stalled.close();
+    }
+  });
+});
+
+Deno.test("popserver answers every command of a client that has shut down its sending side", async () => {
+  await withMailServers([], async ({ smtp, pop3 }) => {
+    await sendMessages(smtp.port, ["Subject: one\r\n\r\nbody\r\n"]);
+    const out = await halfClosedExchange(pop3.port, `USER Andrew\r\nPASS ${passwordOf("Andrew")}\r\nSTAT\r\nQUIT\r\n`);
+    const lines = out.split("\r\n");
+    assert.equal(lines.length, 6, out);
+    assert.match(lines[3], /^\+OK 1 \d+$/);
+    assert.match(lines[4], /^\+OK .*signing off/);
+  });
+});
+
+Deno.test("smtpmail answers every command of a client that has shut down its sending side", async () => {
+  await withSmtp([], async (smtp) => {
+    const out = await halfClosedExchange(smtp.port, "EHLO client.example\r\nNOOP\r\nQUIT\r\n");
+    assert.match(out, /^220 .*\r\n250-.*\r\n(250-.*\r\n)*250 .*\r\n250 2\.0\.0 .*\r\n221 2\.0\.0 .*\r\n$/s);
+  });
+});
