@@ -127,7 +127,8 @@ function tableOfIndex(
   const shape = measureIndex(read, ino, length);
   if (!shape.usable) return shape.corrupt ? "corrupt" : null;
   const limit = mailboxSize();
-  const table = new RecordTable(shape.lines, limit, { read, length: shape.length });
+  // A record takes at least 3 octets: an index of empty lines must not size the table beyond the mailbox.
+  const table = new RecordTable(Math.min(shape.lines, Math.floor(limit / 3)), limit, { read, length: shape.length });
   return parseIndex(read, ino, shape.length, limit, table).usable ? table : "corrupt";
 }
 

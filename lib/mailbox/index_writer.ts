@@ -5,6 +5,11 @@
  * readers check and can always rebuild from the mailbox. Where the file
  * system reports no inode numbers, no index is written (readers then scan).
  *
+ * Lines once written are never changed in place: an index is only appended
+ * to (after cutting a torn line past its last "\n") or replaced whole by
+ * renaming a new file over it. An open POP3 maildrop reads its ids back
+ * from the index it opened, and relies on this.
+ *
  * @module
  */
 
@@ -28,8 +33,8 @@ export interface IndexPaths {
 /**
  * Brings the index of `mailbox` up to date with the complete records now
  * in it: appends lines for those past the index's end (the records of the
- * last change, plus any a crash kept from being indexed), reading them
- * back from the page cache. Writes the index anew from a scan of the whole
+ * last change, plus any a crash kept from being indexed), taking them from
+ * `appended` or reading them back from the page cache. Writes the index anew from a scan of the whole
  * mailbox when it is missing, describes another inode, ends after
  * `changedAt` or not at a record end, or its last line is malformed.
  *

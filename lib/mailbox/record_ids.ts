@@ -130,9 +130,19 @@ export class RecordIds {
     return true;
   }
 
-  /** The id at `index` (0-based, below `count`). */
+  /**
+   * The id at `index` (0-based, below `count`).
+   *
+   * @throws {Error} When an id read back from the index is no longer one a
+   *   record can carry: the index was changed in place, which writers never
+   *   do (they append, or replace the file by renaming a new one over it).
+   */
   get(index: number): string {
-    return decoder.decode(this.#bytesOf(index));
+    const bytes = this.#bytesOf(index);
+    if (checkedHash(bytes, 0, bytes.length) === null) {
+      throw new Error(`Cannot read id ${index + 1}: the index changed under the maildrop`);
+    }
+    return decoder.decode(bytes);
   }
 
   /** Drops the hash set: no id can be added afterwards. */

@@ -98,3 +98,14 @@ Deno.test("RecordIds refuses what is not an id a record can carry", () => {
   assert.equal(ids.add(good, 0, good.length), true);
   assert.deepEqual([ids.count, ids.get(0)], [1, "x".repeat(70)]);
 });
+
+Deno.test("RecordIds refuses to give an id that the index no longer holds", () => {
+  const text = encoder.encode(" first\n second\n");
+  const set = new RecordIds(2, { read: memoryReadAt(text), length: text.length });
+  set.addFiled(text, 1, 6, 1);
+  set.addFiled(text, 8, 14, 8);
+  set.seal();
+  text.set(encoder.encode(" s;c"), 7);
+  assert.equal(set.get(0), "first");
+  assert.throws(() => set.get(1), /index changed/);
+});
