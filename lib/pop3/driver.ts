@@ -36,6 +36,8 @@ export interface Pop3DriverOptions {
 
 const decoder = new TextDecoder();
 const TERMINATOR = new Uint8Array([0x2e, 0x0d, 0x0a]);
+/** Characters of reply lines gathered into one write: a few lines' worth, so that they die young. */
+const SEND_PIECE = 2048;
 
 /** Runs one POP3 session to its end, releases the maildrop and closes the connection. */
 export async function drivePop3(conn: LineConn, session: Pop3Session, options: Pop3DriverOptions): Promise<void> {
@@ -109,11 +111,16 @@ class Pop3Run {
    * however large the maildrop.
    */
   async #send(replies: Iterable<string>): Promise<void> {
+    let piece = "";
     for (const r of replies) {
       if (r.startsWith("-ERR")) this.#errors++;
-      this.#conn.write(`${r}\r\n`);
+      piece += `${r}\r\n`;
+      if (piece.length < SEND_PIECE) continue;
+      this.#conn.write(piece);
+      piece = "";
       if (this.#conn.outputFull) await this.#conn.flush();
     }
+    if (piece !== "") this.#conn.write(piece);
   }
 
   async #carryOut(action: Pop3Action): Promise<Pop3Step | undefined> {
