@@ -6,6 +6,7 @@
  */
 
 import { RecordScanner, type ScannedRecord } from "./scanner.ts";
+import { totalLength } from "./record.ts";
 import type { SessionLock } from "./store.ts";
 
 /** Bytes read per call when scanning a whole mailbox. */
@@ -166,9 +167,7 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
  * disk. Small chunks are gathered so that a batch takes few system calls.
  */
 export function writeChunksSync(file: Deno.FsFile, chunks: Uint8Array[]): void {
-  let total = 0;
-  for (const chunk of chunks) total += chunk.length;
-  const buffer = new Uint8Array(Math.min(total, WRITE_CHUNK));
+  const buffer = new Uint8Array(Math.min(totalLength(chunks), WRITE_CHUNK));
   let used = 0;
   const flush = (bytes: Uint8Array) => {
     for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));

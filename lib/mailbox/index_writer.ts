@@ -15,6 +15,7 @@
 
 import { endsWithRecord } from "./file_io.ts";
 import { indexHeader, indexLine, readIndexTail, type RecordEntry, scanChunks, scanEntries } from "./maildrop_index.ts";
+import { totalLength } from "./record.ts";
 import type { MailRecord } from "./store.ts";
 
 /** Index text gathered before one write. */
@@ -34,9 +35,10 @@ export interface IndexPaths {
  * Brings the index of `mailbox` up to date with the complete records now
  * in it: appends lines for those past the index's end (the records of the
  * last change, plus any a crash kept from being indexed), taking them from
- * `appended` or reading them back from the page cache. Writes the index anew from a scan of the whole
- * mailbox when it is missing, describes another inode, ends after
- * `changedAt` or not at a record end, or its last line is malformed.
+ * `appended` or reading them back from the page cache. Writes the index
+ * anew from a scan of the whole mailbox when it is missing, describes
+ * another inode, ends after `changedAt` or not at a record end, or its last
+ * line is malformed.
  *
  * @param mailbox The mailbox, open for reading.
  * @param changedAt Where the change being recorded began: nothing indexed
@@ -189,11 +191,4 @@ function openIfExistsSync(path: string): Deno.FsFile | null {
 /** Writes every byte of `bytes` at the file's position, synchronously. */
 function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {
   for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
-}
-
-/** Octets in all of `chunks`. */
-function totalLength(chunks: Uint8Array[]): number {
-  let total = 0;
-  for (const chunk of chunks) total += chunk.length;
-  return total;
 }

@@ -16,7 +16,7 @@
 import { readRangeSync, SCAN_CHUNK } from "./file_io.ts";
 import type { RecordTable } from "./maildrop_table.ts";
 import { MAX_ID, type ReadAt } from "./record_ids.ts";
-import { fallbackId } from "./record.ts";
+import { fallbackId, totalLength } from "./record.ts";
 import { RecordScanner } from "./scanner.ts";
 
 const LF = 0x0a;
@@ -96,8 +96,7 @@ export async function scanChunks(
 
 /** The bytes of `chunks` in order, copied into pieces of `size` octets (the last one shorter). */
 function* gathered(chunks: Uint8Array[], size: number): Generator<Uint8Array> {
-  let total = 0;
-  for (const chunk of chunks) total += chunk.length;
+  let total = totalLength(chunks);
   let piece = new Uint8Array(Math.min(size, total));
   let used = 0;
   for (const chunk of chunks) {

@@ -202,9 +202,16 @@ export function uniqueIds(ids: string[]): string[] {
   });
 }
 
+/** Octets in all of a record's chunks (or any byte arrays). */
+export function totalLength(chunks: Uint8Array[]): number {
+  let total = 0;
+  for (const chunk of chunks) total += chunk.length;
+  return total;
+}
+
 /** Joins a record's chunks (or any byte arrays) into one new array. */
 export function concatBytes(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  const out = new Uint8Array(totalLength(chunks));
   let at = 0;
   for (const chunk of chunks) {
     out.set(chunk, at);

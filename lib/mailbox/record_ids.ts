@@ -196,7 +196,8 @@ export class RecordIds {
     candidate.set(bytes.subarray(start, start + keep));
     for (let n = 2;; n++) {
       const { written } = encoder.encodeInto(`.${n}`, candidate.subarray(keep));
-      const h = hash(candidate, 0, keep + written);
+      // A valid id's first characters, ".", digits: itself valid, so the hash is never null.
+      const h = checkedHash(candidate, 0, keep + written)!;
       if (this.#isTaken(h, candidate, 0, keep + written)) continue;
       this.#lengths[i] = keep + written;
       this.#insert(h);
@@ -280,13 +281,6 @@ function checkedHash(bytes: Uint8Array, start: number, end: number): number | nu
     if (byte < 0x21 || byte > 0x7e || byte === 0x3b) return null;
     h = Math.imul(h ^ byte, FNV_PRIME);
   }
-  return h >>> 0;
-}
-
-/** FNV-1a over `bytes[start, end)`. */
-function hash(bytes: Uint8Array, start: number, end: number): number {
-  let h = OFFSET_BASIS;
-  for (let k = start; k < end; k++) h = Math.imul(h ^ bytes[k], FNV_PRIME);
   return h >>> 0;
 }
 
