@@ -115,3 +115,28 @@ export function checkTargets(cells: readonly Cell[], ours: string): Verdict[] {
   }
   return verdicts;
 }
+
+/** The most one session allows a server that syncs each message before its 250. */
+export interface OneSessionCeiling {
+  /** smtp-sink's time per message at one session: the exchange alone. */
+  exchangeMicros: number;
+  /** That exchange plus one sync, as messages per second. */
+  rate: number;
+  /** `rate` over the smtp-server peer's median at one session. */
+  ratioVsSmtpServer: number;
+}
+
+/**
+ * At one session `smtp-source` waits for each reply, so no server can take
+ * less per message than the exchange `smtp-sink` needs plus one sync before
+ * the 250. Returns that ceiling, or null when smtp-sink or smtp-server was
+ * not measured at one session.
+ */
+export function oneSessionCeiling(cells: readonly Cell[], syncMicros: number): OneSessionCeiling | null {
+  const sink = rateOf(cells, "smtp-sink", 1);
+  const peer = rateOf(cells, "smtp-server", 1);
+  if (!Number.isFinite(sink) || !Number.isFinite(peer)) return null;
+  const exchangeMicros = 1e6 / sink;
+  const rate = 1e6 / (exchangeMicros + syncMicros);
+  return { exchangeMicros, rate, ratioVsSmtpServer: rate / peer };
+}

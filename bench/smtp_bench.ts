@@ -17,8 +17,14 @@
 import { parseArgs } from "node:util";
 import { countRecords, runSmtpSource, SMTP_SOURCE } from "./load.ts";
 import { freePort, peakRss, startServer } from "./process.ts";
-import { type Cell, checkTargets, formatTable } from "./report.ts";
+import { type Cell, checkTargets, formatTable, oneSessionCeiling } from "./report.ts";
 import { ALL_SERVERS, exists, ours, type ServerSpec } from "./servers.ts";
+import { measureSyncFloor } from "./sync_floor.ts";
+
+/** Syncs timed for the one-session ceiling. */
+const SYNC_SAMPLES = 1000;
+/** Octets a stored record adds to the payload here: headers and trace line. */
+const RECORD_OVERHEAD = 250;
 
 /** Benchmark settings, from the command line. */
 export interface BenchOptions {
@@ -189,6 +195,27 @@ function report(cells: Cell[], opts: BenchOptions): boolean {
   return verdicts.every((v) => v.ok);
 }
 
+/**
+ * Measures the sync floor and prints the one-session ceiling for any server
+ * that syncs each message before its 250, when the run allows it.
+ */
+async function reportCeiling(cells: Cell[], opts: BenchOptions): Promise<void> {
+  const exchange = oneSessionCeiling(cells, 0);
+  if (exchange === null) return;
+  const syncMicros = await measureSyncFloor({
+    count: SYNC_SAMPLES,
+    size: opts.size + RECORD_OVERHEAD,
+    gapMicros: exchange.exchangeMicros,
+  });
+  const ceiling = oneSessionCeiling(cells, syncMicros)!;
+  console.log(
+    `\nceiling at 1 session for any server that syncs each message before its 250:\n` +
+      `  smtp-sink's ${ceiling.exchangeMicros.toFixed(0)} us per message + one fdatasync ` +
+      `${syncMicros} us (median of ${SYNC_SAMPLES}, bench/sync_floor.py) = ` +
+      `${ceiling.rate.toFixed(0)} msg/s, ${ceiling.ratioVsSmtpServer.toFixed(2)}x smtp-server`,
+  );
+}
+
 /** Runs the benchmark; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   let opts: BenchOptions;
@@ -216,6 +243,7 @@ export async function main(argv: string[]): Promise<number> {
     failures += await runRow(servers, row, opts.messages[i], opts);
   }
   const met = report(cells, opts);
+  await reportCeiling(cells, opts);
   if (failures > 0) console.error(`\n${failures} run(s) FAILED; see above`);
   return failures > 0 || (opts.check && !met) ? 1 : 0;
 }

@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { type Cell, checkTargets, oneSessionCeiling } from "../../bench/report.ts";
+import { measureSyncFloor } from "../../bench/sync_floor.ts";
+
+const cell = (server: string, sessions: number, rates: number[]): Cell => ({
+  server,
+  sessions,
+  rates,
+  peakRss: [70 * 2 ** 20],
+});
+
+Deno.test("the one-session ceiling adds one sync to smtp-sink's time per message", () => {
+  const cells = [cell("smtp-sink", 1, [3900, 4000, 4100]), cell("smtp-server", 1, [1000, 1250, 1300])];
+  const ceiling = oneSessionCeiling(cells, 250);
+  assert.ok(ceiling !== null);
+  assert.equal(ceiling.exchangeMicros, 250);
+  assert.equal(ceiling.rate, 2000);
+  assert.equal(ceiling.ratioVsSmtpServer, 1.6);
+});
+
+Deno.test("no one-session ceiling without smtp-sink or smtp-server at one session", () => {
+  assert.equal(oneSessionCeiling([cell("smtp-server", 1, [1000])], 250), null);
+  assert.equal(oneSessionCeiling([cell("smtp-sink", 1, [4000]), cell("smtp-server", 10, [5000])], 250), null);
+});
+
+Deno.test("targets compare medians with the smtp-server peer in the same run", () => {
+  const cells = [
+    cell("smtpmail", 1, [900, 1600, 1500]),
+    cell("smtp-server", 1, [1000]),
+    cell("smtpmail", 50, [7000]),
+    cell("smtp-server", 50, [5000]),
+  ];
+  const verdicts = checkTargets(cells, "smtpmail");
+  assert.deepEqual(verdicts.map((v) => v.ok), [true, false, true]);
+  assert.match(verdicts[1].text, /sessions=50: 1\.40x/);
+  assert.match(verdicts[2].text, /peak RSS <= 80 MiB with sessions=50: 70\.0 MiB/);
+});
+
+Deno.test("the sync floor probe times real fdatasync calls", async () => {
+  const micros = await measureSyncFloor({ count: 20, size: 4096, gapMicros: 0 });
+  assert.ok(Number.isInteger(micros) && micros > 0, `got ${micros}`);
+});
+
+Deno.test("the sync floor probe exits 2 on a bad command line", async () => {
+  const script = new URL("../../bench/sync_floor.py", import.meta.url).pathname;
+  const { code, stderr } = await new Deno.Command("python3", { args: [script, "/tmp"], stderr: "piped" }).output();
+  assert.equal(code, 2);
+  assert.match(new TextDecoder().decode(stderr), /^Usage: python3 sync_floor.py DIR COUNT SIZE GAP_US\n$/);
+});
