@@ -2,7 +2,7 @@
  * Turns a typed mail into an RFC 5322 message and into SMTP DATA. The typed
  * From, To and Subject lines come first, so our server stores the message in
  * the assignment's layout; Date and Message-ID follow, and MIME headers when
- * the text is not ASCII.
+ * the text is not ASCII or must be encoded.
  *
  * @module
  */
@@ -40,17 +40,29 @@ export interface ComposedMessage {
   eightBit: boolean;
 }
 
+/** Most octets in a line of a message, line end excluded (RFC 5322 §2.1.1). */
+const MAX_LINE_OCTETS = 998;
+
+const encoder = new TextEncoder();
+
+/** True when a body line can be sent as it is: short enough, and no CR, which SMTP allows only before LF. */
+function sendableAsIs(line: string): boolean {
+  return !line.includes("\r") && encoder.encode(line).length <= MAX_LINE_OCTETS;
+}
+
 /**
  * Builds the message. A non-ASCII subject is sent in UTF-8 when the server
  * has SMTPUTF8, else as encoded words (RFC 2047); a non-ASCII body is sent
- * as 8bit when it has 8BITMIME, else as quoted-printable (RFC 2045).
+ * as 8bit when it has 8BITMIME, else as quoted-printable (RFC 2045), which
+ * is also used for a body with a line over 998 octets or a stray CR.
  */
 export function composeMessage(mail: TypedMail, options: ComposeOptions): ComposedMessage {
   const { features } = options;
   const subjectAscii = isAscii(mail.subject);
   const bodyAscii = mail.body.every(isAscii);
+  const bodySendable = mail.body.every(sendableAsIs);
   const rawSubject = subjectAscii || features.smtputf8;
-  const rawBody = bodyAscii || features.eightBitMime;
+  const rawBody = bodySendable && (bodyAscii || features.eightBitMime);
   const subject = rawSubject ? [`Subject: ${mail.subject}`] : encodeWords(mail.subject).map(
     (w, i) => i === 0 ? `Subject: ${w}` : ` ${w}`,
   );
@@ -61,8 +73,8 @@ export function composeMessage(mail: TypedMail, options: ComposeOptions): Compos
     `Date: ${formatDate(options.date, options.utcOffsetMinutes)}`,
     `Message-ID: ${options.messageId}`,
   ];
-  if (!subjectAscii || !bodyAscii) {
-    const encoding = bodyAscii ? "7bit" : rawBody ? "8bit" : "quoted-printable";
+  if (!subjectAscii || !bodyAscii || !bodySendable) {
+    const encoding = !rawBody ? "quoted-printable" : bodyAscii ? "7bit" : "8bit";
     lines.push(
       "MIME-Version: 1.0",
       "Content-Type: text/plain; charset=UTF-8",

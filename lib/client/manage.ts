@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { Connector, Endpoint } from "./connection.ts";
+import { ClientError, type Connector, type Endpoint } from "./connection.ts";
 import { renderMail } from "./display.ts";
 import type { Input, Output } from "./io.ts";
 import { formatListing, type MailSummary, summarize } from "./listing.ts";
@@ -61,9 +61,19 @@ export async function manageMail(ctx: ManageContext): Promise<ManageOutcome> {
     }
     const mails: Listed[] = [];
     for (const { msg } of await client.list()) {
-      mails.push({ msg, summary: await summarize(await client.top(msg, 0)) });
+      mails.push({ msg, summary: await summarize(await client.headers(msg)) });
     }
-    return await browse(client, mails, ctx);
+    const listed = mails.length;
+    try {
+      return await browse(client, mails, ctx);
+    } catch (error) {
+      // browse takes deleted mails out of the list; the server deletes them only at QUIT.
+      const marked = listed - mails.length;
+      if (!(error instanceof ClientError) || marked === 0) throw error;
+      throw new ClientError(
+        `${error.message} (${marked} mail${marked === 1 ? "" : "s"} marked for deletion may not have been deleted)`,
+      );
+    }
   } finally {
     await client.close();
   }

@@ -1,6 +1,6 @@
 /**
  * A small POP3 client (RFC 1939) over a `LineTransport`: switch to TLS when
- * offered (STLS), log in, list, read headers (TOP) or whole messages (RETR),
+ * offered (STLS), log in, list, read headers (TOP, else RETR) or whole messages (RETR),
  * mark for deletion, quit.
  *
  * @module
@@ -42,6 +42,8 @@ const CRLF = new Uint8Array([0x0d, 0x0a]);
 /** A POP3 session, from greeting to QUIT. */
 export class Pop3Client {
   #transport: LineTransport;
+  /** Set when the server answered TOP with -ERR: headers then come from RETR. */
+  #topRefused = false;
 
   private constructor(transport: LineTransport) {
     this.#transport = transport;
@@ -110,13 +112,21 @@ export class Pop3Client {
   }
 
   /**
-   * Fetches a message's header and its first `bodyLines` body lines (TOP, RFC 1939 §7).
+   * Fetches a message's header by TOP with no body lines (RFC 1939 §7), or,
+   * once the server has refused TOP (an optional command), the whole
+   * message by RETR.
    *
-   * @returns the message text with CRLF line ends, dot-stuffing removed
-   * @throws {Pop3Error} on a negative reply
+   * @returns the message text from its start, with CRLF line ends, dot-stuffing removed
+   * @throws {Pop3Error} on a negative reply to RETR
    */
-  async top(msg: number, bodyLines: number): Promise<Uint8Array> {
-    return joinLines(await this.#multiline(`TOP ${msg} ${bodyLines}`));
+  async headers(msg: number): Promise<Uint8Array> {
+    if (!this.#topRefused) {
+      const command = `TOP ${msg} 0`;
+      const reply = await this.#command(command);
+      if (reply.ok) return joinLines(await this.#lines(command));
+      this.#topRefused = true;
+    }
+    return await this.retrieve(msg);
   }
 
   /**

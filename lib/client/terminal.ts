@@ -41,6 +41,7 @@ const SIGNALS: ReadonlyArray<readonly [Deno.Signal, number]> = [
 
 const LF = 0x0a;
 const CR = 0x0d;
+const ESC = 0x1b;
 const CTRL_D = 0x04;
 const CTRL_U = 0x15;
 const BACKSPACE = 0x08;
@@ -92,7 +93,9 @@ export class ConsoleInput implements Input {
     const key = await this.#inCbreak(prompt, async () => {
       if (this.#buffer.length === 0) await this.#fill();
       if (this.#buffer.length === 0) return null;
-      const chunk = this.#take(this.#buffer.length);
+      // One key: a character, or all of an escape sequence such as an arrow key's.
+      const length = this.#buffer[0] === ESC ? this.#buffer.length : utf8Length(this.#buffer[0]);
+      const chunk = this.#take(Math.min(length, this.#buffer.length));
       return chunk[0] === CTRL_D ? null : [...decoder.decode(chunk)][0];
     });
     this.#screen.write(key !== null && /^\P{C}$/u.test(key) ? `${key}\n` : "\n");
@@ -136,27 +139,30 @@ export class ConsoleInput implements Input {
    * Runs `read` with the terminal in cbreak mode (no echo, no line editing,
    * signals still delivered), and restores it however `read` ends. A signal
    * meanwhile restores the terminal and ends the program with 128 + its
-   * number. `prompt` is shown once the mode is on, so nothing typed after
-   * it can be echoed.
+   * number; after a stop (Ctrl-Z) and `fg`, SIGCONT turns cbreak mode back
+   * on, as the shell has set the terminal for itself meanwhile. `prompt` is
+   * shown once the mode is on, so nothing typed after it can be echoed.
+   * Enter typed ahead arrives as CR in cbreak mode: the bytes left over
+   * get it as LF, as line mode would have given it.
    */
   async #inCbreak<T>(prompt: string, read: () => Promise<T>): Promise<T> {
     const terminal = this.#terminal!;
-    const listeners = SIGNALS.map(([signal, number]) => {
-      const listener = () => {
-        terminal.setRaw(false);
-        this.#screen.write("\n");
-        Deno.exit(128 + number);
-      };
-      Deno.addSignalListener(signal, listener);
-      return [signal, listener] as const;
-    });
+    const cbreak = () => terminal.setRaw(true, { cbreak: true });
+    const listeners: [Deno.Signal, () => void][] = SIGNALS.map(([signal, number]) => [signal, () => {
+      terminal.setRaw(false);
+      this.#screen.write("\n");
+      Deno.exit(128 + number);
+    }]);
+    listeners.push(["SIGCONT", cbreak]);
+    for (const [signal, listener] of listeners) Deno.addSignalListener(signal, listener);
     try {
-      terminal.setRaw(true, { cbreak: true });
+      cbreak();
       this.#screen.write(prompt);
       return await read();
     } finally {
       terminal.setRaw(false);
       for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+      this.#buffer = this.#buffer.map((b) => b === CR ? LF : b);
     }
   }
 
@@ -179,6 +185,13 @@ export class ConsoleInput implements Input {
     joined.set(chunk.subarray(0, n), this.#buffer.length);
     this.#buffer = joined;
   }
+}
+
+/** The length of a UTF-8 sequence from its first octet (1 for a stray continuation octet). */
+function utf8Length(first: number): number {
+  if (first >= 0xf0) return 4;
+  if (first >= 0xe0) return 3;
+  return first >= 0xc0 ? 2 : 1;
 }
 
 /** Removes the last UTF-8 encoded character from `bytes`. */

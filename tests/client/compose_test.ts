@@ -1,7 +1,7 @@
 /**
  * Building the RFC 5322 message from a typed mail, and its SMTP DATA form:
  * header order, Date and Message-ID, MIME for UTF-8 text by the server's
- * extensions, dot-stuffing.
+ * extensions and for over-long lines, dot-stuffing.
  */
 
 import assert from "node:assert/strict";
@@ -76,6 +76,19 @@ Deno.test("composeMessage says 7bit for a UTF-8 subject over an ASCII body", () 
   const result = compose(mail("café", ["plain"]), NONE);
   assert.deepEqual(result.lines.slice(2, 3), ["Subject: =?UTF-8?B?Y2Fmw6k=?="]);
   assert.ok(result.lines.includes("Content-Transfer-Encoding: 7bit"));
+});
+
+Deno.test("composeMessage encodes a body with a line over 998 octets or a stray CR, even for a server with 8BITMIME", async () => {
+  for (const body of [["a".repeat(999)], ["é".repeat(500)], ["x\r.", "next"]]) {
+    const result = compose(mail("long", body), ALL);
+    assert.equal(result.eightBit, false);
+    assert.ok(result.lines.includes("Content-Transfer-Encoding: quoted-printable"), JSON.stringify(body));
+    assert.ok(result.lines.every((line) => /^[\x20-\x7e]*$/.test(line) && line.length <= 998), "short 7-bit lines");
+    const parsed = await PostalMime.parse(result.lines.join("\r\n") + "\r\n");
+    assert.equal(parsed.text, body.join("\n") + "\n");
+  }
+  const fits = compose(mail("fits", ["a".repeat(998)]), ALL);
+  assert.ok(!fits.lines.some((line) => line.startsWith("Content-Transfer-Encoding")), "998 octets go as they are");
 });
 
 Deno.test("dotStuff doubles a leading dot, ends lines with CRLF and adds the end marker", () => {

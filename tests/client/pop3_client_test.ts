@@ -1,11 +1,15 @@
 /**
  * The POP3 client as transcripts against an in-memory server: login,
- * LIST, TOP and RETR with dot-stuffing removed, DELE, QUIT, and errors.
+ * LIST, TOP (else RETR) and RETR with dot-stuffing removed, DELE, QUIT, errors,
+ * and what Manage Mail says when the session breaks with mails marked.
  */
 
 import assert from "node:assert/strict";
 import { ClientError } from "../../lib/client/connection.ts";
+import { manageMail } from "../../lib/client/manage.ts";
 import { Pop3Client, Pop3Error } from "../../lib/client/pop3_client.ts";
+import { ConsoleInput } from "../../lib/client/terminal.ts";
+import { CapturedOutput, pipedText } from "../helpers/client_io.ts";
 import { FakeTransport } from "../helpers/fake_transport.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -32,7 +36,7 @@ Deno.test("Pop3Client logs in, lists, fetches headers and messages, deletes and 
     assert.deepEqual(await client.list(), [{ msg: 1, size: 120 }, { msg: 3, size: 4000 }]);
   });
   await t.step("TOP returns the header with CRLF line ends", async () => {
-    assert.equal(text(await client.top(3, 0)), "From: a@b\r\nSubject: s\r\n\r\n");
+    assert.equal(text(await client.headers(3)), "From: a@b\r\nSubject: s\r\n\r\n");
   });
   await t.step("RETR removes dot-stuffing", async () => {
     assert.equal(text(await client.retrieve(3)), "From: a@b\r\n\r\n.hidden\r\n..\r\n.\r\nbody\r\n");
@@ -43,6 +47,19 @@ Deno.test("Pop3Client logs in, lists, fetches headers and messages, deletes and 
   });
   assert.ok(server.finished);
   assert.ok(server.closed);
+});
+
+Deno.test("Pop3Client takes headers from RETR once the server refuses TOP", async () => {
+  const server = new FakeTransport([
+    { s: ["+OK ready"] },
+    { c: "TOP 1 0", s: ["-ERR unknown command"] },
+    { c: "RETR 1", s: ["+OK", "Subject: one", "", "body", "."] },
+    { c: "RETR 2", s: ["+OK", "Subject: two", "", "."] },
+  ]);
+  const client = await Pop3Client.open(server);
+  assert.equal(text(await client.headers(1)), "Subject: one\r\n\r\nbody\r\n");
+  assert.equal(text(await client.headers(2)), "Subject: two\r\n\r\n");
+  assert.ok(server.finished);
 });
 
 Deno.test("Pop3Client.login stops at the first negative reply", async () => {
@@ -95,4 +112,39 @@ Deno.test("Pop3Client reports refusals and broken servers as ClientError", async
     );
     await assert.rejects(client.list(), /bad LIST line: one two/);
   });
+});
+
+Deno.test("manageMail says that marked mails may not be deleted when the session breaks before QUIT", async () => {
+  const server = new FakeTransport([
+    { s: ["+OK ready"] },
+    { c: "CAPA", s: ["-ERR unknown command"] },
+    { c: "USER Andrew", s: ["+OK"] },
+    { c: "PASS @dministr@tor", s: ["+OK 2 messages"] },
+    { c: "LIST", s: ["+OK", "1 40", "2 40", "."] },
+    { c: "TOP 1 0", s: ["+OK", "Subject: one", "", "."] },
+    { c: "TOP 2 0", s: ["+OK", "Subject: two", "", "."] },
+    { c: "RETR 1", s: ["+OK", "Subject: one", "", "."] },
+    { c: "DELE 1", s: ["+OK"] },
+  ]);
+  const screen = new CapturedOutput();
+  const input = new ConsoleInput({ source: pipedText("1\nd\n1\n"), screen });
+  await assert.rejects(
+    manageMail({
+      input,
+      output: screen,
+      connect: () => Promise.resolve(server),
+      pop3: { host: "127.0.0.1", port: 110, name: "POP3 server" },
+      credentials: { user: "Andrew", password: "@dministr@tor" },
+      timeZone: "UTC",
+    }),
+    (error: Error) => {
+      assert.ok(error instanceof ClientError);
+      assert.equal(
+        error.message,
+        "The POP3 server closed the connection (1 mail marked for deletion may not have been deleted)",
+      );
+      return true;
+    },
+  );
+  assert.match(screen.text, /Mail 1 deleted \(the server removes it when the session ends\)\./);
 });

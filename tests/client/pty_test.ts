@@ -1,6 +1,7 @@
 /**
  * The client in a pseudo-terminal (util-linux `script`), as a person uses
  * it: the password is not echoed, a lone `d` or `q` acts without Enter,
+ * keys typed ahead are kept, single keys work again after a stop and `fg`,
  * Ctrl-D ends cleanly, and the terminal is restored afterwards, even after
  * Ctrl-C.
  */
@@ -34,6 +35,16 @@ async function loggedIn(servers: MailServers): Promise<{ pty: PtySession; at: nu
   at = await pty.waitFor(/Password: $/, at);
   await pty.type(`${PASSWORD}\r`);
   at = await pty.waitFor(/Logged in as Andrew\.\n[^]*Enter your choice \(1-3\): $/, at);
+  return { pty, at };
+}
+
+/** Logs in as Andrew and opens mail 1: the client then waits for a single key. */
+async function readingFirstMail(servers: MailServers): Promise<{ pty: PtySession; at: number }> {
+  let { pty, at } = await loggedIn(servers);
+  await pty.type("1\r");
+  at = await pty.waitFor(/or q to quit: $/, at);
+  await pty.type("1\r");
+  at = await pty.waitFor(/any other key to see the list again: $/, at);
   return { pty, at };
 }
 
@@ -80,11 +91,7 @@ Deno.test("mailclient in a terminal hides the password and acts on a lone d and 
 Deno.test("mailclient in a terminal ends cleanly on Ctrl-D at the key prompt", async () => {
   await withMailServers(async (servers) => {
     await deliverSeed(servers);
-    let { pty, at } = await loggedIn(servers);
-    await pty.type("1\r");
-    at = await pty.waitFor(/or q to quit: $/, at);
-    await pty.type("1\r");
-    at = await pty.waitFor(/any other key to see the list again: $/, at);
+    const { pty, at } = await readingFirstMail(servers);
     await pty.type("\x04");
     await pty.waitFor(/\+OK .* signing off \(1 message left\)\n\nEnd of input: goodbye\.\n/, at);
     await assertRestored(pty, 0);
@@ -95,11 +102,7 @@ Deno.test("mailclient in a terminal restores the terminal on Ctrl-C at the key p
   await withMailServers(async (servers) => {
     await deliverSeed(servers);
     await t.step("key prompt", async () => {
-      let { pty, at } = await loggedIn(servers);
-      await pty.type("1\r");
-      at = await pty.waitFor(/or q to quit: $/, at);
-      await pty.type("1\r");
-      at = await pty.waitFor(/any other key to see the list again: $/, at);
+      const { pty } = await readingFirstMail(servers);
       await pty.type("\x03");
       await assertRestored(pty, 130);
     });
@@ -113,5 +116,53 @@ Deno.test("mailclient in a terminal restores the terminal on Ctrl-C at the key p
       await assertRestored(pty, 130);
       assert.ok(!pty.screen.includes("secr"));
     });
+  });
+});
+
+/** The pid of the client process talking to these servers, found in /proc. */
+async function clientPid(servers: MailServers): Promise<number> {
+  const tail = ["mailclient.ts", ...serverArgs(servers.smtp.port, servers.pop3.port)].join("\0") + "\0";
+  const pids: number[] = [];
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const cmdline = await Deno.readTextFile(`/proc/${entry.name}/cmdline`).catch(() => "");
+    if (cmdline.startsWith(Deno.execPath()) && cmdline.endsWith(tail)) pids.push(Number(entry.name));
+  }
+  assert.equal(pids.length, 1, `client processes: ${pids.join(" ")}`);
+  return pids[0];
+}
+
+/** Runs `stty` with `args` on the terminal that process `pid` reads from; resolves to its output. */
+async function stty(pid: number, ...args: string[]): Promise<string> {
+  const tty = await Deno.readLink(`/proc/${pid}/fd/0`);
+  const command = new Deno.Command("stty", { args: ["-F", tty, ...args], stdout: "piped", stderr: "piped" });
+  const { code, stdout, stderr } = await command.output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  return new TextDecoder().decode(stdout);
+}
+
+Deno.test("mailclient in a terminal keeps what is typed after a key, and single keys after a stop and fg", async () => {
+  await withMailServers(async (servers) => {
+    await deliverSeed(servers);
+    let { pty, at } = await readingFirstMail(servers);
+    await pty.type("x1\r");
+    at = await pty.waitFor(/^x\n\nSl\. No\.[^]*or q to quit: \n[^]*any other key to see the list again: $/, at);
+
+    // Ctrl-Z and fg: the shell puts the terminal back in line mode with echo
+    // while the client is stopped; SIGCONT must bring single keys back.
+    const pid = await clientPid(servers);
+    Deno.kill(pid, "SIGSTOP");
+    await stty(pid, "icanon", "echo");
+    Deno.kill(pid, "SIGCONT");
+    const deadline = Date.now() + 15_000;
+    while (/(^|\s)icanon(\s|$)/.test(await stty(pid, "-a"))) {
+      assert.ok(Date.now() < deadline, "cbreak mode not restored after SIGCONT");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await pty.type("q");
+    at = await pty.waitFor(/^q\n\+OK .* signing off \(1 message left\)\n\nOptions:[^]*\(1-3\): $/, at);
+    await pty.type("3\r");
+    await pty.waitFor(/Goodbye\.\n/, at);
+    await assertRestored(pty, 0);
   });
 });
