@@ -95,7 +95,13 @@ export function parseMailbox(text: string): Mailbox | string {
   return { local, domain, utf8: /[\u0080-\u{10FFFF}]/u.test(text) };
 }
 
-/** Formats a mailbox as `local@domain`, or the bare local part when it has no domain. */
+/**
+ * Formats a mailbox as `local@domain`, or the bare local part when it has
+ * no domain. A local part that is not a dot-string is quoted again as it
+ * came (RFC 5321 §4.1.2), so that spaces or ">" in it cannot pass for the
+ * text around the address, in a log line for instance.
+ */
 export function formatMailbox(m: Mailbox): string {
-  return m.domain === "" ? m.local : `${m.local}@${m.domain}`;
+  const local = DOT_STRING.test(m.local) ? m.local : `"${m.local.replace(/["\\]/g, "\\$&")}"`;
+  return m.domain === "" ? local : `${local}@${m.domain}`;
 }

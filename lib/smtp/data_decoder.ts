@@ -26,7 +26,6 @@ export interface DecodedMessage {
 const LF = 0x0a;
 const CR = 0x0d;
 const DOT = 0x2e;
-const DOUBLE_DOT = new Uint8Array([DOT, DOT, CR, LF]);
 
 /**
  * Collects DATA until the end marker. The message ends at CRLF "." CRLF
@@ -94,6 +93,11 @@ export class DataDecoder {
     this.#fail("line");
     this.#afterCrlf = rest.length > 1 ? rest[rest.length - 2] === CR : this.#partialEndsCr;
     return false;
+  }
+
+  /** Octets of the unstuffed message so far, in the lines complete so far. */
+  get size(): number {
+    return this.#size;
   }
 
   /** The message collected; call after `push` returned done. */
@@ -174,26 +178,30 @@ export class DataDecoder {
 
 /**
  * Turns a line with bare line ends into CRLF lines: it is split at each
- * bare CR. A lone "." that is not an end marker is kept as the text ".",
- * stuffed, so it never reads back as the end of a record.
+ * bare CR. A "." that followed a bare CR was text in the middle of the
+ * line, not a dot added for transparency, so the line it now starts is
+ * stuffed; so is a lone "." that is not an end marker, so that it never
+ * reads back as the end of a record.
  */
 function normalize(content: Uint8Array): Uint8Array[] {
   const pieces: Uint8Array[] = [];
   let start = 0;
   for (let i = content.indexOf(CR); i >= 0; i = content.indexOf(CR, start)) {
-    pieces.push(withCrlf(content.subarray(start, i)));
+    pieces.push(withCrlf(content.subarray(start, i), start > 0));
     start = i + 1;
   }
-  pieces.push(withCrlf(content.subarray(start)));
+  pieces.push(withCrlf(content.subarray(start), start > 0));
   return pieces;
 }
 
-function withCrlf(bytes: Uint8Array): Uint8Array {
-  if (bytes.length === 1 && bytes[0] === DOT) return DOUBLE_DOT;
-  const out = new Uint8Array(bytes.length + 2);
-  out.set(bytes);
-  out[bytes.length] = CR;
-  out[bytes.length + 1] = LF;
+/** The bytes as one CRLF line, a "." doubled when it is text at the start of the line (see `normalize`). */
+function withCrlf(bytes: Uint8Array, afterBareCr: boolean): Uint8Array {
+  const stuff = bytes[0] === DOT && (afterBareCr || bytes.length === 1) ? 1 : 0;
+  const out = new Uint8Array(stuff + bytes.length + 2);
+  out[0] = DOT;
+  out.set(bytes, stuff);
+  out[out.length - 2] = CR;
+  out[out.length - 1] = LF;
   return out;
 }
 

@@ -42,10 +42,14 @@ export async function driveSmtp(conn: LineConn, session: SmtpSession, options: S
       const input = session.state === "data"
         ? await conn.readChunk()
         : await conn.readLine(session.state === "auth" ? AUTH_LINE : options.commandLine);
-      if (input === "eof") break;
+      if (input === "eof") {
+        send(conn, session.abandon("connection closed"), options);
+        break;
+      }
       if (input === "timeout" || input === "aborted") {
         const r = input === "timeout" ? Replies.idleTimeout(options.host) : Replies.shuttingDown(options.host);
         conn.write(formatReply(r));
+        send(conn, session.abandon(input === "timeout" ? "idle timeout" : "server stopping"), options);
         break;
       }
       let step: Step;

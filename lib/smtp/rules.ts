@@ -38,7 +38,7 @@ export function outOfSequence(verb: Command["verb"], state: SmtpState): Reply {
   if (verb === "STARTTLS" || verb === "AUTH") return Replies.badSequence("mail transaction in progress");
   if (verb === "MAIL") return Replies.badSequence("sender already given");
   if (verb === "DATA" && state === "mail") return Replies.badSequence("no valid recipients");
-  return Replies.badSequence("need MAIL before RCPT");
+  return Replies.badSequence(verb === "DATA" ? "need MAIL and RCPT before DATA" : "need MAIL before RCPT");
 }
 
 /** What the session offers now, for `unavailable`. */
@@ -111,7 +111,9 @@ export function checkMailParams(params: Params, maxSize: number): Reply | undefi
       if (value === true || !/^\d{1,20}$/.test(value)) return reply(501, "5.4", "Bad SIZE value");
       if (Number(value) > maxSize) return reply(552, "3.4", `Message size exceeds the limit of ${maxSize} octets`);
     } else if (key === "BODY") {
-      if (value !== "7BIT" && value !== "8BITMIME") return reply(555, "5.4", "BODY must be 7BIT or 8BITMIME");
+      // Keywords and values are case-insensitive (RFC 5321 §2.4).
+      const body = value === true ? "" : value.toUpperCase();
+      if (body !== "7BIT" && body !== "8BITMIME") return reply(555, "5.4", "BODY must be 7BIT or 8BITMIME");
     } else if (key === "AUTH") {
       if (value === true) return reply(501, "5.4", "AUTH needs a value");
     } else if (key !== "SMTPUTF8" || value !== true) {

@@ -247,17 +247,34 @@ export class SmtpSession {
     return { used, step: done ? this.#endData() : NOTHING };
   }
 
-  #endData(): Step {
-    const message = this.#data!.result();
-    const log: MessageLog = {
+  /**
+   * Ends the transaction because the connection ended, timed out or the
+   * server is stopping (`why`): a message cut short in DATA is logged, and
+   * nothing of it is stored.
+   */
+  abandon(why: string): Step {
+    if (this.state !== "data") return NOTHING;
+    const log = this.#messageLog(this.#data!.size, `aborted: ${why}`);
+    this.#reset();
+    return { replies: [], log };
+  }
+
+  /** The log of the current message, without its id until it gets one. */
+  #messageLog(size: number, outcome: string): MessageLog {
+    return {
       id: "-",
       client: this.#options.clientAddress,
       sender: this.#sender === null ? "<>" : formatMailbox(this.#sender),
       recipients: this.#recipients,
-      size: message.size,
-      outcome: "",
+      size,
+      outcome,
       user: this.#auth.user,
     };
+  }
+
+  #endData(): Step {
+    const message = this.#data!.result();
+    const log = this.#messageLog(message.size, "");
     const users = [...this.#users];
     this.#reset();
     const refusal = this.#refuseMessage(message);
@@ -272,6 +289,7 @@ export class SmtpSession {
         extended: this.#extended,
         tls: this.#tls === "active",
         authenticated: this.#auth.user !== undefined,
+        smtputf8: this.#smtputf8,
       }),
       id: log.id,
       date,

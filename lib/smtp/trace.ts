@@ -41,37 +41,57 @@ export interface TraceInfo {
   clientAddress: string;
   /** This server's host name. */
   host: string;
-  /**
-   * The `with` keyword (RFC 3848): "SMTP" after HELO, "ESMTP" after EHLO,
-   * with "S" added under TLS and "A" after AUTH.
-   */
-  protocol: "SMTP" | "ESMTP" | "ESMTPS" | "ESMTPA" | "ESMTPSA";
+  /** The `with` keyword: see `withKeyword`. */
+  protocol: Protocol;
   /** The message's unique id. */
   id: string;
   /** The arrival time. */
   date: Date;
 }
 
+/** The `with` keywords of RFC 3848 and, for SMTPUTF8 transactions, RFC 6531 §3.7.3. */
+export type Protocol =
+  | "SMTP"
+  | "ESMTP"
+  | "ESMTPS"
+  | "ESMTPA"
+  | "ESMTPSA"
+  | "UTF8SMTP"
+  | "UTF8SMTPS"
+  | "UTF8SMTPA"
+  | "UTF8SMTPSA";
+
 /**
- * The `with` keyword for a session (RFC 3848): "SMTP" after HELO, else
- * "ESMTP" with "S" under TLS and "A" after AUTH.
+ * The `with` keyword for a transaction: "SMTP" after HELO, else "ESMTP",
+ * or "UTF8SMTP" when MAIL had the SMTPUTF8 parameter, with "S" added under
+ * TLS and "A" after AUTH.
  */
 export function withKeyword(
-  session: { extended: boolean; tls: boolean; authenticated: boolean },
-): TraceInfo["protocol"] {
+  session: { extended: boolean; tls: boolean; authenticated: boolean; smtputf8: boolean },
+): Protocol {
   if (!session.extended) return "SMTP";
-  if (session.authenticated) return session.tls ? "ESMTPSA" : "ESMTPA";
-  return session.tls ? "ESMTPS" : "ESMTP";
+  return `${session.smtputf8 ? "UTF8SMTP" : "ESMTP"}${session.tls ? "S" : ""}${session.authenticated ? "A" : ""}`;
+}
+
+/**
+ * The client's IP address as an RFC 5321 §4.1.3 address literal:
+ * "[192.0.2.1]", "[IPv6:2001:db8::1]"; an IPv4-mapped IPv6 address is
+ * written as the IPv4 address it maps.
+ */
+export function addressLiteral(address: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped) return `[${mapped[1]}]`;
+  return address.includes(":") ? `[IPv6:${address}]` : `[${address}]`;
 }
 
 /**
  * Builds the trace line, without line end:
- * `Received: from <helo> (<ip>) by <host> with <protocol> id <id>; <date>`.
+ * `Received: from <helo> ([<ip>]) by <host> with <protocol> id <id>; <date>`.
  * The HELO name is client input: anything but visible ASCII is replaced so
  * the line stays one well-formed header line.
  */
 export function traceLine(info: TraceInfo): string {
   const helo = info.helo.replace(/[^\x21-\x7e]|[();]/g, "_").slice(0, 255);
-  return `Received: from ${helo} (${info.clientAddress}) by ${info.host} ` +
+  return `Received: from ${helo} (${addressLiteral(info.clientAddress)}) by ${info.host} ` +
     `with ${info.protocol} id ${info.id}; ${formatDate(info.date)}`;
 }

@@ -16,7 +16,7 @@ const ANDREW = ["Andrew", "@dministr@tor"];
 const ASSIGNMENT_MAIL = `From: stallings@localhost
 To: andrew@localhost
 Subject: Network Lab Experiment 7
-Received: from [127.0.0.1] (127.0.0.1) by vm with ESMTP id a1; Fri, 27 Nov 2026 09:45:57 +0000
+Received: from [127.0.0.1] ([127.0.0.1]) by vm with ESMTP id a1; Fri, 27 Nov 2026 09:45:57 +0000
 Date: Fri, 27 Nov 2026 09:40:00 +0000
 
 You have learned SMTP very well. Keep It Up!!!

@@ -42,7 +42,7 @@ function decode(input: Uint8Array, sizes: readonly number[], limits: Limits): Ou
  * The intended rule, one LF-ended line at a time: the message ends at the
  * first line "." CRLF whose previous line ended in CRLF (or that starts the
  * data). Other lines are split at bare CRs and stored with CRLF; a lone
- * "." is content and stored stuffed. A line longer than `maxLine` (its
+ * ".", and a "." just after a bare CR, are content and stored stuffed. A line longer than `maxLine` (its
  * stuffing dot not counted) is dropped with problem "line"; the first limit
  * broken, in order, names the problem.
  */
@@ -65,9 +65,10 @@ function model(input: Uint8Array, limits: Limits): Outcome {
       problem ??= "line";
       continue;
     }
-    for (const piece of line.slice(0, crlf ? -2 : -1).split("\r")) {
-      stored += `${piece === "." ? ".." : piece}\r\n`;
-      size += (piece === "." ? 1 : piece.startsWith(".") ? piece.length - 1 : piece.length) + 2;
+    for (const [i, piece] of line.slice(0, crlf ? -2 : -1).split("\r").entries()) {
+      const stuff = piece === "." || (i > 0 && piece.startsWith("."));
+      stored += `${stuff ? "." : ""}${piece}\r\n`;
+      size += (stuff || !piece.startsWith(".") ? piece.length : piece.length - 1) + 2;
       if (size > limits.maxSize) problem ??= "size";
     }
   }

@@ -103,7 +103,7 @@ function answer(h: Harness, action: SmtpAction): Step {
   const { delivery, log } = action;
   checkRecord(delivery.record);
   const helo = h.helo.replace(/[^\x21-\x7e]|[();]/g, "_").slice(0, 255);
-  const trace = `Received: from ${helo} (127.0.0.1) by mx.test with `;
+  const trace = `Received: from ${helo} ([127.0.0.1]) by mx.test with `;
   assert.ok(latin1(concat(delivery.record)).includes(trace), `trace names the last accepted EHLO/HELO: ${helo}`);
   assert.equal(log.recipients.length, h.recipients, "delivered to the accepted recipients");
   assert.ok(delivery.users.length > 0 && delivery.users.every((u) => USERS.has(u)), "known users only");

@@ -111,7 +111,7 @@ export interface Trace {
 
 /** The server's trace line: `Received: from <helo> (<ip>) by <host> with <protocol> id <id>; <date>`. */
 export const TRACE_LINE =
-  /^Received: from (\S+) \(([^()\s]+)\) by (\S+) with (SMTP|ESMTPS?A?) id ([\x21-\x3a\x3c-\x7e]{1,70}); ((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d [+-]\d{4})$/;
+  /^Received: from (\S+) \(\[(?:IPv6:)?([^()\s\[\]]+)\]\) by (\S+) with (SMTP|(?:ESMTP|UTF8SMTP)S?A?) id ([\x21-\x3a\x3c-\x7e]{1,70}); ((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d [+-]\d{4})$/;
 
 /** Parses a trace line, or returns undefined when it is not one of ours. */
 export function parseTrace(line: string): Trace | undefined {

@@ -34,7 +34,9 @@ Deno.test("smtpmail stores the seed example mail in the assignment's format", as
     assert.match(
       lines[3],
       new RegExp(
-        `^Received: from client\\.test \\(127\\.0\\.0\\.1\\) by ${escape(hostname())} with ESMTP id ${escape(id)}; ` +
+        `^Received: from client\\.test \\(\\[127\\.0\\.0\\.1\\]\\) by ${escape(hostname())} with ESMTP id ${
+          escape(id)
+        }; ` +
           `${day} \\d\\d:\\d\\d:\\d\\d \\+0000$`,
       ),
     );

@@ -1,11 +1,11 @@
 /**
- * smtpmail's session limits over real sockets: the idle timeout and the
- * cap on concurrent connections.
+ * smtpmail's session limits over real sockets: the idle timeout (with the
+ * log line of a message it cuts short) and the cap on concurrent connections.
  */
 
 import assert from "node:assert/strict";
 import { readRecords } from "../helpers/mailbox_file.ts";
-import { sleep } from "../helpers/server_process.ts";
+import { sleep, waitFor } from "../helpers/server_process.ts";
 import { SmtpClient, stuff } from "../helpers/smtp_client.ts";
 import { withSmtp } from "../helpers/smtp_server.ts";
 
@@ -35,6 +35,12 @@ Deno.test("smtpmail closes an idle session with 421 4.4.2 after --idle-timeout",
       assert.match((await busy.reply(5000)).last, /^421 4\.4\.2 /);
       assert.equal(await busy.conn.readToEnd(2000), "");
       assert.equal((await readRecords(server.root, "Andrew")).records.length, 0);
+      // The message cut short has its log line.
+      await waitFor("the log line", () => server.stderrText().includes("outcome=aborted"));
+      assert.match(
+        server.stderrText(),
+        / smtp id=- client=127\.0\.0\.1 from=<stallings@localhost> to=<andrew@localhost> size=27 outcome=aborted: idle timeout\n/,
+      );
     } finally {
       await idle.close();
       await busy.close();

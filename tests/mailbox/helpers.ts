@@ -44,7 +44,7 @@ export function wireLines(message: string | Uint8Array): Uint8Array[] {
 
 /** Our trace line with the given id. */
 export function traceLine(id: string, date: string = TRACE_DATE): string {
-  return `Received: from client.example (127.0.0.1) by mail.test with ESMTP id ${id}; ${date}`;
+  return `Received: from client.example ([127.0.0.1]) by mail.test with ESMTP id ${id}; ${date}`;
 }
 
 /** The stored record of a message (CRLF lines, unstuffed) with trace `id`. */

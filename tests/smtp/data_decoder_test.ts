@@ -29,6 +29,11 @@ const CASES: Record<string, { input: string; stored?: string; size?: number; pro
   "CRLF dot LF": { input: "a\r\n.\nb\r\n.\r\n", stored: "a\r\n..\r\nb\r\n", size: 9 },
   "LF dot CRLF": { input: "a\n.\r\nb\r\n.\r\n", stored: "a\r\n..\r\nb\r\n", size: 9 },
   "bare CR dot CR": { input: "a\r.\rb\r\n.\r\n", stored: "a\r\n..\r\nb\r\n", size: 9 },
+  "a dot after a bare CR, which is text": {
+    input: "line1\r.hidden\r\n..x\r..y\r\n.\r\n",
+    stored: "line1\r\n..hidden\r\n..x\r\n...y\r\n",
+    size: 25,
+  },
   "a line over the limit": { input: `${"x".repeat(150)}\r\nok\r\n.\r\n`, problem: "line" },
   "a message over the size limit": { input: `${"y\r\n".repeat(40)}.\r\n`, problem: "size" },
 };

@@ -17,7 +17,7 @@ const FROM: Turn = { c: "MAIL FROM:<stallings@localhost>", s: ["250 2.1.0 Sender
 const TO_ANDREW: Turn = { c: "RCPT TO:<andrew@localhost>", s: ["250 2.1.5 Recipient OK"] };
 const DATA: Turn = { c: "DATA", s: ["354 End data with <CR><LF>.<CR><LF>"] };
 const QUEUED: Turn = { c: ".", s: ["250 2.0.0 OK queued as ID1"] };
-const TRACE = "Received: from client.test (127.0.0.1) by mx.test with ESMTP id ID1; Fri, 27 Nov 2026 09:45:57 +0000";
+const TRACE = "Received: from client.test ([127.0.0.1]) by mx.test with ESMTP id ID1; Fri, 27 Nov 2026 09:45:57 +0000";
 
 Deno.test("SmtpSession follows RFC 5321 command rules", async (t) => {
   const cases: Record<string, Turn[]> = {
@@ -35,6 +35,10 @@ Deno.test("SmtpSession follows RFC 5321 command rules", async (t) => {
     "rejects DATA before RCPT": [EHLO, FROM, {
       c: "DATA",
       s: ["503 5.5.1 Bad sequence of commands: no valid recipients"],
+    }],
+    "rejects DATA before MAIL": [EHLO, {
+      c: "DATA",
+      s: ["503 5.5.1 Bad sequence of commands: need MAIL and RCPT before DATA"],
     }],
     "rejects nested MAIL": [EHLO, FROM, { c: FROM.c, s: ["503 5.5.1 Bad sequence of commands: sender already given"] }],
     "treats verbs case-insensitively": [EHLO, { c: "mail from:<a@b.test>", s: ["250 2.1.0 Sender OK"] }],
@@ -76,6 +80,19 @@ Deno.test("SmtpSession follows RFC 5321 command rules", async (t) => {
     "accepts SIZE within the limit and BODY=8BITMIME": [EHLO, {
       c: "MAIL FROM:<a@b.test> SIZE=1000 BODY=8BITMIME",
       s: ["250 2.1.0 Sender OK"],
+    }],
+    "takes BODY values in any case": [
+      EHLO,
+      {
+        c: "MAIL FROM:<a@b.test> size=100 body=8bitmime",
+        s: ["250 2.1.0 Sender OK"],
+      },
+      { c: "RSET", s: ["250 2.0.0 OK"] },
+      { c: "MAIL FROM:<a@b.test> BODY=7bit", s: ["250 2.1.0 Sender OK"] },
+    ],
+    "rejects an unknown BODY value": [EHLO, {
+      c: "MAIL FROM:<a@b.test> BODY=BINARYMIME",
+      s: ["555 5.5.4 BODY must be 7BIT or 8BITMIME"],
     }],
     "rejects a bad SIZE value": [EHLO, { c: "MAIL FROM:<a@b.test> SIZE=x", s: ["501 5.5.4 Bad SIZE value"] }],
     "rejects unknown MAIL parameters with 555": [EHLO, {
@@ -287,4 +304,26 @@ Deno.test("SmtpSession allows several transactions per connection without RSET",
   ]);
   assert.equal(deliveries.length, 2);
   assert.ok(recordText(deliveries[1]).includes("with SMTP id"));
+});
+
+Deno.test("SmtpSession logs a message cut short in DATA as aborted, and stores nothing", () => {
+  const { session, deliveries } = runTranscript([EHLO, FROM, TO_ANDREW, DATA, {
+    raw: "Subject: cut\r\n\r\npart",
+    s: [],
+  }]);
+  const step = session.abandon("connection closed");
+  assert.deepEqual(step.replies, []);
+  assert.equal(step.close, undefined);
+  assert.deepEqual(step.log, {
+    id: "-",
+    client: "127.0.0.1",
+    sender: "stallings@localhost",
+    recipients: ["andrew@localhost"],
+    size: 16,
+    outcome: "aborted: connection closed",
+    user: undefined,
+  });
+  assert.equal(deliveries.length, 0);
+  assert.equal(session.state, "ready");
+  assert.equal(session.abandon("idle timeout").log, undefined, "nothing to log outside DATA");
 });

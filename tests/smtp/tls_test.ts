@@ -108,9 +108,24 @@ Deno.test("SmtpSession forgets AUTH across STARTTLS", () => {
   ], testOptions({ tls: "available", loopback: true }));
 });
 
-Deno.test("SmtpSession names the protocol in the trace line (RFC 3848)", async (t) => {
-  const cases: { name: string; turns: Turn[]; options: ReturnType<typeof testOptions>; protocol: string }[] = [
+Deno.test("SmtpSession names the protocol in the trace line (RFC 3848, RFC 6531 §3.7.3)", async (t) => {
+  const UTF8_FROM: Turn = { c: "MAIL FROM:<stallings@localhost> SMTPUTF8", s: ["250 2.1.0 Sender OK"] };
+  const cases: {
+    name: string;
+    turns: Turn[];
+    options: ReturnType<typeof testOptions>;
+    protocol: string;
+    from?: Turn;
+  }[] = [
     { name: "ESMTP", turns: [EHLO_PLAIN], options: AVAILABLE, protocol: "ESMTP" },
+    { name: "UTF8SMTP with SMTPUTF8", turns: [EHLO_PLAIN], options: AVAILABLE, protocol: "UTF8SMTP", from: UTF8_FROM },
+    {
+      name: "UTF8SMTPSA with SMTPUTF8 after STARTTLS and AUTH",
+      turns: [EHLO_PLAIN, STARTTLS, EHLO_SECURE, AUTH_OK],
+      options: AVAILABLE,
+      protocol: "UTF8SMTPSA",
+      from: UTF8_FROM,
+    },
     {
       name: "ESMTPS after STARTTLS",
       turns: [EHLO_PLAIN, STARTTLS, EHLO_SECURE],
@@ -138,7 +153,7 @@ Deno.test("SmtpSession names the protocol in the trace line (RFC 3848)", async (
   ];
   for (const c of cases) {
     await t.step(c.name, () => {
-      const { deliveries } = runTranscript([...c.turns, FROM, TO, DATA, MESSAGE], c.options);
+      const { deliveries } = runTranscript([...c.turns, c.from ?? FROM, TO, DATA, MESSAGE], c.options);
       assert.match(recordText(deliveries[0]), new RegExp(` by mx\\.test with ${c.protocol} id ID1; `));
     });
   }
