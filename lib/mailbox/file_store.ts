@@ -166,12 +166,17 @@ export class FileMailStore implements MailStore {
   /**
    * Opens the user's maildrop from the index beside the mailbox, scanning
    * only what lies past its end; or, when the index is missing or does not
-   * describe the file, from a scan of the whole file. Takes no lock: the
-   * caller holds the session lock.
+   * describe the file, from a scan of the whole file. The caller holds the
+   * session lock; the delivery lock is held while the maildrop is read, so
+   * that it never lists records of a batch whose sync may yet fail and be
+   * cut off.
    */
   async openMaildrop(user: string): Promise<Maildrop> {
-    const dir = this.#dirOf(user);
-    const { maildrop, fullScan } = await openFileMaildrop(join(dir, MAILBOX), join(dir, INDEX));
+    const dir = await this.#userDir(user);
+    const { maildrop, fullScan } = await withLock(
+      join(dir, DELIVERY_LOCK),
+      () => openFileMaildrop(join(dir, MAILBOX), join(dir, INDEX)),
+    );
     if (fullScan) this.#stats.fullScans++;
     return maildrop;
   }

@@ -152,8 +152,7 @@ async function listRawRecords(file: Deno.FsFile): Promise<MailRecord[]> {
 /**
  * Takes back a record that was appended but must not count (a delivery
  * that failed for another user): finds the last record equal to `record`
- * and truncates the file before it when it is the last one, or else
- * rewrites the mailbox without it (`replaceMailbox`).
+ * and rewrites the mailbox without it (`replaceMailbox`).
  *
  * @returns Whether the mailbox was replaced (the caller syncs the directory).
  */
@@ -167,11 +166,9 @@ export async function withdrawRecord(
   for (let i = spans.length - 1; i >= 0; i--) {
     const { offset, storedLength } = spans[i];
     if (storedLength !== bytes.length || !await rangeEquals(file, offset, bytes)) continue;
-    if (offset + storedLength === (await file.stat()).size) {
-      await file.truncate(offset);
-      await file.syncData();
-      return false;
-    }
+    // Replaced even when last, never cut in place: an open POP3 maildrop
+    // reads its records by offset from the file it opened, and later
+    // deliveries must not land where it expects the withdrawn copy.
     await replaceMailbox(file, spans.filter((_, j) => j !== i), paths);
     return true;
   }

@@ -51,8 +51,8 @@ export interface SessionLock {
 }
 
 /**
- * A POP3 session's view of one maildrop: the complete records present when
- * it was opened, numbered 0..count-1 in file order. Its memory does not
+ * A POP3 session's view of one maildrop: the records whose delivery had
+ * finished when it was opened, numbered 0..count-1 in file order. Its memory does not
  * grow with the messages' sizes, and only by a few dozen bytes per message.
  *
  * Precondition: the caller holds the user's session lock from before

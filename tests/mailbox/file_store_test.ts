@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { withLock } from "../../lib/mailbox/file_io.ts";
 import { FileMailStore } from "../../lib/mailbox/file_store.ts";
 import { mailStoreContract, type StoreFixture } from "./contract.ts";
 import { assertBytes, bytesOf, concat, recordOf, simpleMessage, sizeOf } from "./helpers.ts";
@@ -267,6 +268,36 @@ Deno.test("FileMailStore withdraws the copies stored before another copy failed"
     // The withdrawal rewrote Andrew's index, which had named the withdrawn copy.
     assert.deepEqual(await assertMaildropMatches(store, "Andrew"), ["Y0"]);
     assert.equal(store.stats.fullScans, 0);
+  });
+});
+
+Deno.test("FileMailStore.openMaildrop waits for a delivery batch that holds the delivery lock", async () => {
+  await withStore(async (store, root) => {
+    await store.deliver({ users: ["Andrew"], record: recordOf(MESSAGE, "L1") });
+    const { promise: release, resolve: releaseLock } = Promise.withResolvers<void>();
+    const { promise: locked, resolve: lockTaken } = Promise.withResolvers<void>();
+    // Another writer (a batch between its write and its sync) holds the lock.
+    const holder = withLock(join(root, "Andrew", "mymailbox.lock"), () => {
+      lockTaken();
+      return release;
+    });
+    await locked;
+    let opened = false;
+    const maildrop = store.openMaildrop("Andrew").then((m) => {
+      opened = true;
+      return m;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(opened, false, "opened while a batch held the delivery lock");
+    releaseLock();
+    await holder;
+    const drop = await maildrop;
+    try {
+      assert.equal(drop.count, 1);
+      assert.equal(drop.id(0), "L1");
+    } finally {
+      drop.close();
+    }
   });
 });
 

@@ -26,10 +26,31 @@ async function withdraw(record: Uint8Array[]): Promise<{ replaced: boolean; afte
   }
 }
 
-Deno.test("withdrawRecord truncates the file before the last record", async () => {
-  const { replaced, after } = await withdraw(RECORDS[2]);
-  assert.equal(replaced, false);
-  assertBytes(after, concat([...RECORDS[0], ...RECORDS[1]]));
+Deno.test("withdrawRecord replaces the file even for the last record, so an open handle keeps reading its snapshot", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mailbox_file_test_" });
+  try {
+    const path = join(dir, "mymailbox");
+    const all = concat(RECORDS.flat());
+    await Deno.writeFile(path, all);
+    // A POP3 maildrop opened before the withdrawal.
+    const reader = await Deno.open(path, { read: true });
+    const file = await Deno.open(path, { read: true, write: true });
+    try {
+      assert.equal(await withdrawRecord(file, RECORDS[2], { path, tmpPath: join(dir, "mymailbox.tmp") }), true);
+      // A delivery after it lands where the withdrawn copy was.
+      await Deno.writeFile(path, concat(recordOf(simpleMessage("W4", "W4 other\r\n"), "W4")), { append: true });
+      const snapshot = new Uint8Array(all.length);
+      assert.equal(await reader.read(snapshot), all.length);
+      assertBytes(snapshot, all);
+    } finally {
+      file.close();
+      reader.close();
+    }
+    const want = concat([...RECORDS[0], ...RECORDS[1], ...recordOf(simpleMessage("W4", "W4 other\r\n"), "W4")]);
+    assertBytes(await Deno.readFile(path), want);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("withdrawRecord rewrites the mailbox without a record in the middle", async () => {
