@@ -21,13 +21,21 @@ export class StderrLog {
     this.#timer ??= setTimeout(() => this.flush(), 0);
   }
 
-  /** Writes every queued line now; call before exiting. */
+  /**
+   * Writes every queued line now; call before exiting. Lines that stderr
+   * cannot take (a full disk, a closed pipe) are dropped: losing log lines
+   * must not stop the mail service.
+   */
   flush(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#pending.length === 0) return;
     const bytes = encoder.encode(this.#pending.join("\n") + "\n");
     this.#pending = [];
-    for (let done = 0; done < bytes.length;) done += Deno.stderr.writeSync(bytes.subarray(done));
+    try {
+      for (let done = 0; done < bytes.length;) done += Deno.stderr.writeSync(bytes.subarray(done));
+    } catch {
+      // Nowhere to report it: stderr is the log.
+    }
   }
 }
