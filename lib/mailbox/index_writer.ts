@@ -14,7 +14,15 @@
  */
 
 import { endsWithRecord } from "./file_io.ts";
-import { indexHeader, indexLine, readIndexTail, type RecordEntry, scanChunks, scanEntries } from "./maildrop_index.ts";
+import {
+  fileIdentity,
+  indexHeader,
+  indexLine,
+  readIndexTail,
+  type RecordEntry,
+  scanChunks,
+  scanEntries,
+} from "./maildrop_index.ts";
 import { totalLength } from "./record.ts";
 import type { MailRecord } from "./store.ts";
 
@@ -37,7 +45,7 @@ export interface IndexPaths {
  * last change, plus any a crash kept from being indexed), taking them from
  * `appended` or reading them back from the page cache. Writes the index
  * anew from a scan of the whole mailbox when it is missing, describes
- * another inode, ends after `changedAt` or not at a record end, or its last
+ * another file, ends after `changedAt` or not at a record end, or its last
  * line is malformed.
  *
  * @param mailbox The mailbox, open for reading.
@@ -54,12 +62,14 @@ export async function updateIndex(
   changedAt?: number,
   appended?: Uint8Array[],
 ): Promise<boolean> {
-  const { size, ino } = mailbox.statSync();
-  if (ino === null) return false;
+  const info = mailbox.statSync();
+  const { size } = info;
+  const identity = fileIdentity(info);
+  if (identity === null) return false;
   const index = openIfExistsSync(paths.path);
   if (index !== null) {
     try {
-      const tail = readIndexTail(index, ino);
+      const tail = readIndexTail(index, identity);
       const limit = Math.min(size, changedAt ?? size);
       // A record end at `changedAt` was checked by the append itself.
       const atRecordEnd = (end: number) => end === 0 || end === changedAt || endsWithRecord(mailbox, end);
@@ -100,9 +110,9 @@ export async function refreshIndex(path: string, paths: IndexPaths): Promise<boo
  * @param kept The records in file order, with the ids they carry (before `uniqueIds`).
  */
 export async function indexRewrittenMailbox(path: string, kept: MailRecord[], paths: IndexPaths): Promise<void> {
-  const { ino } = await Deno.stat(path);
-  if (ino === null) return;
-  await writeIndex(paths, ino, (lines) => {
+  const identity = fileIdentity(await Deno.stat(path));
+  if (identity === null) return;
+  await writeIndex(paths, identity, (lines) => {
     let offset = 0;
     for (const { storedLength, size, id } of kept) {
       lines.add({ offset, storedLength, size, id });
@@ -113,9 +123,11 @@ export async function indexRewrittenMailbox(path: string, kept: MailRecord[], pa
 
 /** Writes the index of `mailbox` anew from a scan of the whole file. */
 async function rewriteIndex(mailbox: Deno.FsFile, paths: IndexPaths): Promise<void> {
-  const { size, ino } = mailbox.statSync();
-  if (ino === null) return;
-  await writeIndex(paths, ino, async (lines) => {
+  const info = mailbox.statSync();
+  const identity = fileIdentity(info);
+  if (identity === null) return;
+  await writeIndex(paths, identity, async (lines) => {
+    const { size } = info;
     await scanEntries(mailbox, 0, size, (entry) => lines.add(entry));
   });
 }
@@ -124,19 +136,19 @@ async function rewriteIndex(mailbox: Deno.FsFile, paths: IndexPaths): Promise<vo
  * Writes a whole index to `tmpPath` and renames it over `path`, so that a
  * reader sees the old index or the new one. On failure, removes `tmpPath`.
  *
- * @param ino The inode of the mailbox file the index describes.
+ * @param identity The `fileIdentity` of the mailbox file the index describes.
  * @param fill Adds the records' lines in file order.
  */
 async function writeIndex(
   paths: IndexPaths,
-  ino: number,
+  identity: string,
   fill: (lines: IndexLines) => Promise<void> | void,
 ): Promise<void> {
   const options = { write: true, create: true, truncate: true, mode: 0o600 };
   try {
     const file = Deno.openSync(paths.tmpPath, options);
     try {
-      writeAllSync(file, encoder.encode(indexHeader(ino)));
+      writeAllSync(file, encoder.encode(indexHeader(identity)));
       const lines = new IndexLines(file);
       await fill(lines);
       lines.flush();

@@ -2,8 +2,8 @@
  * The index file `mymailbox.idx` beside a mailbox: a cache of what a scan
  * of the mailbox finds, so that a POP3 login need not read the messages.
  *
- * Text, one line each: a header `mymailbox-index 1 <inode>` naming the
- * format version and the inode of the mailbox file it describes, then one
+ * Text, one line each: a header `mymailbox-index 2 <inode> <birth>` naming
+ * the format version and the mailbox file it describes (`fileIdentity`), then one
  * line `<offset> <storedLength> <size> <id>` per complete record in file
  * order, the id as the record carries it (before `uniqueIds`, which the
  * reader applies). Lines are only trusted up to the last "\n".
@@ -22,7 +22,7 @@ import { RecordScanner } from "./scanner.ts";
 const LF = 0x0a;
 const SP = 0x20;
 const MAGIC = "mymailbox-index";
-const VERSION = 1;
+const VERSION = 2;
 /** Longest valid line: three 15-digit numbers, a 70-octet id, separators. */
 const MAX_LINE = 3 * 16 + 71;
 /** Digits of a number in a line: up to 10^15 - 1, exact in a double. */
@@ -125,9 +125,20 @@ function* chunkRange(chunks: Uint8Array[], offset: number, length: number): Gene
   }
 }
 
-/** The header line of an index for the mailbox file with inode `ino`. */
-export function indexHeader(ino: number): string {
-  return `${MAGIC} ${VERSION} ${ino}\n`;
+/**
+ * What names a mailbox file in its index's header: its inode number and,
+ * where the file system keeps it, its birth time in milliseconds ("-"
+ * otherwise), so that a new file reusing a removed one's inode is not taken
+ * for it. Null when the file system reports no inode numbers: then there is
+ * no index.
+ */
+export function fileIdentity(info: Deno.FileInfo): string | null {
+  return info.ino === null ? null : `${info.ino} ${info.birthtime?.getTime() ?? "-"}`;
+}
+
+/** The header line of an index for the mailbox file of that `fileIdentity`. */
+export function indexHeader(identity: string): string {
+  return `${MAGIC} ${VERSION} ${identity}\n`;
 }
 
 /** The index line of one record. */
@@ -166,20 +177,20 @@ export type IndexScan =
 const indexChunk = new Uint8Array(64 * 1024);
 
 /**
- * Reads the index of the mailbox file with inode `ino` from its first
+ * Reads the index of the mailbox file of that `identity` from its first
  * `length` octets, in chunks, and calls `each` with every complete line's
  * fields, the bytes they index (valid during the call only) and where
  * those bytes start in the index. Stops at the last "\n": a torn line
- * after it is left out. Refuses an index of another version or inode, a
+ * after it is left out. Refuses an index of another version or file, a
  * malformed line, and a line `each` rejects.
  */
 export function forEachIndexLine(
   read: ReadAt,
-  ino: number,
+  identity: string,
   length: number,
   each: (fields: IndexFields, bytes: Uint8Array, end: number, base: number) => boolean,
 ): IndexScan {
-  const header = encoder.encode(indexHeader(ino));
+  const header = encoder.encode(indexHeader(identity));
   const buf = indexChunk;
   const line = new IndexLine();
   let position = 0; // where buf[0] is in the index
@@ -218,8 +229,8 @@ export type IndexShape = IndexScan & { lines: number };
  * pass (`parseIndex`) does: its header is checked, and `length` is where
  * its last complete line ends.
  */
-export function measureIndex(read: ReadAt, ino: number, length: number): IndexShape {
-  const header = encoder.encode(indexHeader(ino));
+export function measureIndex(read: ReadAt, identity: string, length: number): IndexShape {
+  const header = encoder.encode(indexHeader(identity));
   const buf = indexChunk;
   const first = buf.subarray(0, Math.min(header.length, length));
   if (readFully(read, first, 0) < header.length || !startsWith(first, header)) {
@@ -255,10 +266,16 @@ function readFully(read: ReadAt, buf: Uint8Array, position: number): number {
  * @param limit The mailbox file's size.
  * @param table An empty table; on failure it holds part of the index.
  */
-export function parseIndex(read: ReadAt, ino: number, length: number, limit: number, table: RecordTable): IndexScan {
+export function parseIndex(
+  read: ReadAt,
+  identity: string,
+  length: number,
+  limit: number,
+  table: RecordTable,
+): IndexScan {
   return forEachIndexLine(
     read,
-    ino,
+    identity,
     length,
     (line, bytes, end, base) =>
       line.offset === table.end && line.offset + line.storedLength <= limit &&
@@ -280,12 +297,12 @@ export interface IndexTail {
  * Reads the header and the last complete line of an open index, without
  * reading the lines in between.
  *
- * @returns Its tail, or `null` when it is not an index of the file with
- *   inode `ino` or its last line is malformed.
+ * @returns Its tail, or `null` when it is not an index of the file of that
+ *   `identity` or its last line is malformed.
  */
-export function readIndexTail(index: Deno.FsFile, ino: number): IndexTail | null {
+export function readIndexTail(index: Deno.FsFile, identity: string): IndexTail | null {
   const { size } = index.statSync();
-  const header = encoder.encode(indexHeader(ino));
+  const header = encoder.encode(indexHeader(identity));
   if (!startsWith(readAt(index, 0, Math.min(size, header.length)), header)) return null;
   const from = Math.max(header.length, size - TAIL_WINDOW);
   const tail = readAt(index, from, size - from);

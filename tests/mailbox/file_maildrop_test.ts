@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FileMailStore } from "../../lib/mailbox/file_store.ts";
+import { fileIdentity } from "../../lib/mailbox/maildrop_index.ts";
 import { bytesOf, concat, recordOf, simpleMessage } from "./helpers.ts";
 import { assertMaildropMatches } from "./maildrop_contract.ts";
 
@@ -48,9 +49,9 @@ class Mailbox {
     return Deno.writeFile(this.path, bytes, { append: true });
   }
 
-  /** The mailbox file's inode. */
-  async inode(): Promise<number | null> {
-    return (await Deno.stat(this.path)).ino;
+  /** The mailbox file's identity in its index header (`fileIdentity`). */
+  async identity(): Promise<string | null> {
+    return fileIdentity(await Deno.stat(this.path));
   }
 }
 
@@ -65,7 +66,7 @@ Deno.test("FileMailStore deliveries write and extend the index that openMaildrop
     const length = concat(recordOf(MESSAGE, "I1")).length;
     const size = length - 3 - 1;
     assert.deepEqual(await box.indexLines(), [
-      `mymailbox-index 1 ${await box.inode()}`,
+      `mymailbox-index 2 ${await box.identity()}`,
       `0 ${length} ${size} I1`,
       `${length} ${length} ${size} I2`,
     ]);
@@ -107,12 +108,12 @@ Deno.test("FileMailStore.openMaildrop ignores a torn index line, and the next de
   });
 });
 
-Deno.test("FileMailStore.openMaildrop ignores an index of another inode until a delivery rewrites it", async () => {
+Deno.test("FileMailStore.openMaildrop ignores an index of another file until a delivery rewrites it", async () => {
   await withStore(async (store, box) => {
     await deliver(store, "O1", "O2", "O3");
     const old = await box.index();
     await store.remove("Andrew", new Set(["O2"]));
-    assert.ok((await box.index()).startsWith(`mymailbox-index 1 ${await box.inode()}\n`));
+    assert.ok((await box.index()).startsWith(`mymailbox-index 2 ${await box.identity()}\n`));
     await box.setIndex(old);
     assert.deepEqual(await assertMaildropMatches(store, "Andrew"), ["O1", "O3"]);
     assert.equal(store.stats.fullScans, 1);
@@ -120,6 +121,25 @@ Deno.test("FileMailStore.openMaildrop ignores an index of another inode until a 
     await deliver(store, "O4");
     assert.equal(store.stats.indexRewrites, 1);
     assert.deepEqual(await assertMaildropMatches(store, "Andrew"), ["O1", "O3", "O4"]);
+    assert.equal(store.stats.fullScans, 1);
+  });
+});
+
+Deno.test("FileMailStore.openMaildrop ignores the index of a removed mailbox whose inode a new one reuses", async () => {
+  await withStore(async (store, box) => {
+    await deliver(store, "R1", "R2");
+    const [header, ...lines] = await box.indexLines();
+    // The file is replaced by hand by one of the same size holding other mail; a file system
+    // may give it the old inode, but not the old birth time.
+    const other = concat([...recordOf(MESSAGE, "S1"), ...recordOf(MESSAGE, "S2")]);
+    await new Promise((resolve) => setTimeout(resolve, 5)); // a later birth time, in milliseconds
+    await Deno.remove(box.path);
+    await Deno.writeFile(box.path, other);
+    const [ino] = (await box.identity())!.split(" ");
+    const birth = header.split(" ")[3];
+    await box.setIndex([`mymailbox-index 2 ${ino} ${birth}`, ...lines, ""].join("\n"));
+    assert.notEqual(await box.identity(), `${ino} ${birth}`, "the file system keeps birth times");
+    assert.deepEqual(await assertMaildropMatches(store, "Andrew"), ["S1", "S2"]);
     assert.equal(store.stats.fullScans, 1);
   });
 });
@@ -174,7 +194,7 @@ Deno.test("FileMailStore.remove writes the index of the new file with the ids re
     assert.deepEqual(ids.slice(2), ["R1", "R2", "R1.2"]);
     await store.remove("Andrew", new Set([ids[0], "R1"]));
     const lines = await box.indexLines();
-    assert.equal(lines[0], `mymailbox-index 1 ${await box.inode()}`);
+    assert.equal(lines[0], `mymailbox-index 2 ${await box.identity()}`);
     assert.deepEqual(lines.slice(1).map((line) => line.split(" ").at(-1)), [ids[0], "R2", "R1"]);
     assert.deepEqual(await assertMaildropMatches(store, "Andrew"), [ids[0], "R2", "R1"]);
     assert.equal(store.stats.fullScans, 0);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type IndexPaths, updateIndex } from "../../lib/mailbox/index_writer.ts";
-import { readIndexTail, scanChunks, scanEntries } from "../../lib/mailbox/maildrop_index.ts";
+import { fileIdentity, readIndexTail, scanChunks, scanEntries } from "../../lib/mailbox/maildrop_index.ts";
 import { bytesOf, concat, recordOf, simpleMessage } from "./helpers.ts";
 
 const RECORDS = ["W1", "W2", "W3"].map((id) => concat(recordOf(simpleMessage(id, `${id} body\r\n`), id)));
@@ -75,7 +75,8 @@ Deno.test("readIndexTail finds the end of the last complete line", async () => {
   await withIndexedMailbox(async (dir, paths) => {
     const text = await Deno.readTextFile(paths.path);
     const header = text.slice(0, text.indexOf("\n") + 1);
-    const ino = (await Deno.stat(join(dir, "mymailbox"))).ino!;
+    const identity = fileIdentity(await Deno.stat(join(dir, "mymailbox")))!;
+    const [ino, birth] = identity.split(" ");
     const torn = `${3 * LENGTH} 12`;
     const cases: [string, { end: number; length: number; size: number } | null][] = [
       [text, { end: 3 * LENGTH, length: text.length, size: text.length }],
@@ -84,13 +85,14 @@ Deno.test("readIndexTail finds the end of the last complete line", async () => {
       [`${header}0 1`, { end: 0, length: header.length, size: header.length + 3 }],
       [`${header}${"9".repeat(5000)}`, null],
       [`${text}${"9".repeat(5000)}\n`, null],
-      [text.replace(String(ino), String(ino + 1)), null],
+      [text.replace(identity, `${Number(ino) + 1} ${birth}`), null],
+      [text.replace(identity, `${ino} ${Number(birth) + 1}`), null],
       ["", null],
     ];
     for (const [contents, want] of cases) {
       await Deno.writeTextFile(paths.path, contents);
       using file = await Deno.open(paths.path, { read: true });
-      assert.deepEqual(readIndexTail(file, ino), want, JSON.stringify(contents.slice(-40)));
+      assert.deepEqual(readIndexTail(file, identity), want, JSON.stringify(contents.slice(-40)));
     }
   });
 });
