@@ -190,10 +190,13 @@ export class LineConn {
 
   async #read<T>(take: () => T | undefined): Promise<T | ReadEnd> {
     for (;;) {
+      // Over a failed or closed socket no reply can reach the client: what it
+      // sent and was not yet read (a pipelined DELE and QUIT, say) is dropped.
+      if (this.#ended) return "eof";
       const got = take();
       if (got !== undefined) return got;
       if (this.#options.signal?.aborted) return "aborted";
-      if (this.#ended || this.#inputEnded) return "eof";
+      if (this.#inputEnded) return "eof";
       await this.flush();
       if (this.#socket.isPaused()) this.#socket.resume();
       const woke = await this.#waitForInput();
