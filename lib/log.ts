@@ -7,6 +7,18 @@
 const encoder = new TextEncoder();
 
 /**
+ * Quotes client input for a log line as a JSON string, with every control
+ * character escaped: JSON leaves DEL, the C1 controls and the Unicode line
+ * separators as they are, and a terminal or log viewer may act on them.
+ */
+export function quoteForLog(text: string): string {
+  return JSON.stringify(text).replace(
+    /[\x7f-\x9f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/**
  * Writes log lines to stderr, gathering the lines logged during one turn of
  * the event loop into one write: under load a write per line would be a
  * system call per message. Lines wait at most until the next timer turn.

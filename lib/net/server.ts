@@ -17,10 +17,8 @@ export interface ServerOptions {
   host: string;
   /** Port to listen on; 0 picks a free one. */
   port: number;
-  /** Connections served at once; more are refused through `refuse`. */
-  maxConnections: number;
-  /** Connections served at once from one client address (IPv6: one /64); more are refused through `refuse`. */
-  maxConnectionsPerAddress: number;
+  /** The caps on connections served at once, which listeners of one program share; more are refused through `refuse`. */
+  caps: ConnectionCaps;
   /** Serves one connection; `signal` aborts when the server shuts down. */
   serve(socket: Socket, signal: AbortSignal): Promise<void>;
   /** Answers a connection over a cap (e.g. with 421) and ends it; it is destroyed a little later regardless. */
@@ -52,13 +50,13 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
   checkNetPermission(options.host, options.port);
   const sessions = new Set<Promise<void>>();
   const sockets = new Set<Socket>();
-  const perAddress = new AddressCounts(options.maxConnectionsPerAddress);
+  const { caps } = options;
   const stop = new AbortController();
   // Half-open: a client that has sent its last command and shut down its side still gets the replies.
   const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
     const key = clientKey(socket.remoteAddress ?? "unknown");
-    if (sessions.size >= options.maxConnections || stop.signal.aborted) return turnAway(socket, "busy", options);
-    if (!perAddress.take(key)) return turnAway(socket, "address", options);
+    const refusal = stop.signal.aborted ? "busy" : caps.take(key);
+    if (refusal !== undefined) return turnAway(socket, refusal, options);
     sockets.add(socket);
     const session = options.serve(socket, stop.signal)
       .catch((error) => console.error(`session error: ${error?.stack ?? error}`))
@@ -66,7 +64,7 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
         sockets.delete(socket);
         socket.destroy();
         sessions.delete(session);
-        perAddress.release(key);
+        caps.release(key);
       });
     sessions.add(session);
   });
@@ -92,6 +90,33 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
       });
     });
   });
+}
+
+/** Connections open at once, in all and per client key (address, or IPv6 /64), each up to its cap. */
+export class ConnectionCaps {
+  #open = 0;
+  readonly #max: number;
+  readonly #perAddress: AddressCounts;
+
+  /** @param limits connections at once in all, and from one client address */
+  constructor(limits: { maxConnections: number; maxConnectionsPerAddress: number }) {
+    this.#max = limits.maxConnections;
+    this.#perAddress = new AddressCounts(limits.maxConnectionsPerAddress);
+  }
+
+  /** Counts in one more connection from `key`, or says why it is over a cap. */
+  take(key: string): RefusalReason | undefined {
+    if (this.#open >= this.#max) return "busy";
+    if (!this.#perAddress.take(key)) return "address";
+    this.#open++;
+    return undefined;
+  }
+
+  /** Counts out a connection that `take` counted in. */
+  release(key: string): void {
+    this.#open--;
+    this.#perAddress.release(key);
+  }
 }
 
 /** Connections open per client key, each up to a cap; keys with none are not kept. */

@@ -11,7 +11,7 @@ import { Authenticator } from "../auth/authenticator.ts";
 import { openDataRoot } from "../data_root.ts";
 import type { StderrLog } from "../log.ts";
 import { LineConn } from "../net/line_conn.ts";
-import { type RunningServer, startServer } from "../net/server.ts";
+import { ConnectionCaps, type RunningServer, startServer } from "../net/server.ts";
 import { acceptConnection, loadTls, type ServerPair, withTlsListener } from "../tls_setup.ts";
 import type { Pop3Config } from "./config.ts";
 import { drivePop3 } from "./driver.ts";
@@ -60,12 +60,16 @@ export async function startPop3Server(config: Pop3Config, log: StderrLog): Promi
       log: logLine,
     });
   };
+  // One set of caps for the plain and the implicit-TLS port: they count sessions of one server.
+  const caps = new ConnectionCaps({
+    maxConnections: config.maxConnections,
+    maxConnectionsPerAddress: config.connections.maxConnectionsPerAddress,
+  });
   const listen = (port: number, implicitTls: boolean): Promise<RunningServer> =>
     startServer({
       host: config.host,
       port,
-      maxConnections: config.maxConnections,
-      maxConnectionsPerAddress: config.connections.maxConnectionsPerAddress,
+      caps,
       refuse: (socket, reason) => {
         log.line(`${new Date().toISOString()} pop3 refused client=${socket.remoteAddress} reason=${reason}`);
         // On the implicit-TLS port a plaintext reply would only be garbage to the client.

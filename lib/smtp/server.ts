@@ -12,7 +12,7 @@ import { UsageError } from "../cli.ts";
 import { openDataRoot } from "../data_root.ts";
 import type { StderrLog } from "../log.ts";
 import { LineConn } from "../net/line_conn.ts";
-import { type RefusalReason, type RunningServer, startServer } from "../net/server.ts";
+import { ConnectionCaps, type RefusalReason, type RunningServer, startServer } from "../net/server.ts";
 import { acceptConnection, loadTls, type ServerPair, withTlsListener } from "../tls_setup.ts";
 import type { SmtpConfig } from "./config.ts";
 import { driveSmtp } from "./driver.ts";
@@ -63,12 +63,16 @@ export async function startSmtpServer(config: SmtpConfig, log: StderrLog): Promi
     const options = { store, auth, tls, commandLine: config.commandLine, host, clientAddress, log: logLine };
     await driveSmtp(conn, session, options);
   };
+  // One set of caps for the plain and the implicit-TLS port: they count sessions of one server.
+  const caps = new ConnectionCaps({
+    maxConnections: config.maxConnections,
+    maxConnectionsPerAddress: config.connections.maxConnectionsPerAddress,
+  });
   const listen = (port: number, implicitTls: boolean): Promise<RunningServer> =>
     startServer({
       host: config.host,
       port,
-      maxConnections: config.maxConnections,
-      maxConnectionsPerAddress: config.connections.maxConnectionsPerAddress,
+      caps,
       refuse: (socket, reason) => refuse(socket, reason, { host, implicitTls, log }),
       serve: serve(implicitTls),
     });

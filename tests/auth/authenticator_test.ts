@@ -67,6 +67,14 @@ Deno.test("Authenticator delays failures, doubling with the most failures of ses
   assert.ok(lines.every((line) => !line.includes("a-secret-guess")), "no password in the log");
 });
 
+Deno.test("Authenticator logs a user name with every control character escaped", async () => {
+  const { auth, lines } = setUp();
+  await auth.authenticate(attempt('evil\n\x7f\u009b2J\u0085\u2028\u2029" forged=1', "x"));
+  assert.equal(lines.length, 1);
+  assert.ok(/^[\x20-\x7e]*$/.test(lines[0]), `only printable ASCII: ${JSON.stringify(lines[0])}`);
+  assert.match(lines[0], / user="evil\\n\\u007f\\u009b2J\\u0085\\u2028\\u2029\\" forged=1" failures=1 /);
+});
+
 Deno.test("Authenticator locks an address out after lockoutAfter failures, without checking passwords", async () => {
   const { auth, clock, lines } = setUp();
   for (const name of ["Andrew", "Stallings", "nobody", "Andrew"]) await auth.authenticate(attempt(name, "x"));

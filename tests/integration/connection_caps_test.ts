@@ -1,6 +1,6 @@
 /**
- * Limits against floods and slow clients, over real sockets: the cap on
- * connections from one address, the deadline for a line that trickles in
+ * Limits against floods and slow clients, over real sockets: the caps on
+ * connections from one address and in all (both ports together), the deadline for a line that trickles in
  * (slowloris), the minimum rate of DATA, and POP3's cap on errors.
  */
 
@@ -11,6 +11,7 @@ import { startPop3 } from "../helpers/pop3_server.ts";
 import { makeTempRoot, type ServerProcess, sleep } from "../helpers/server_process.ts";
 import { SmtpClient } from "../helpers/smtp_client.ts";
 import { startSmtp, withSmtp } from "../helpers/smtp_server.ts";
+import { implicitTlsPort, tlsFlags, withTestCert } from "../helpers/tls.ts";
 
 async function withPop3(flags: string[], fn: (server: ServerProcess) => Promise<void>): Promise<void> {
   const temp = await makeTempRoot();
@@ -85,6 +86,42 @@ Deno.test("popserver refuses connections past --max-connections-per-address with
       /^\+OK /,
       /^-ERR \[SYS\/TEMP\] Too many connections from your address, try again later$/,
     );
+  });
+});
+
+Deno.test("popserver counts its plain and implicit-TLS connections against one --max-connections", async () => {
+  await withTestCert(async (cert) => {
+    await withPop3([...tlsFlags(cert, true), "--max-connections", "2"], async (pop3) => {
+      const tlsPort = implicitTlsPort(pop3);
+      const plain = [await LineClient.connect(pop3.port), await LineClient.connect(pop3.port)];
+      try {
+        for (const client of plain) assert.match((await client.readLine())!, /^\+OK /);
+        const refused = await Deno.connectTls({ hostname: "127.0.0.1", port: tlsPort, caCerts: [cert.pem] });
+        try {
+          await assert.rejects(refused.handshake(), "the third connection, over TLS, is turned away");
+        } finally {
+          refused.close();
+        }
+        await plain.shift()!.close();
+        for (let i = 0; i < 50; i++) {
+          const secure = await Deno.connectTls({ hostname: "127.0.0.1", port: tlsPort, caCerts: [cert.pem] });
+          try {
+            const got = await secure.handshake().then(async () => {
+              const buf = new Uint8Array(512);
+              const n = await secure.read(buf);
+              return n === null ? "" : new TextDecoder().decode(buf.subarray(0, n));
+            }, () => "");
+            if (got.startsWith("+OK ")) return;
+          } finally {
+            secure.close();
+          }
+          await sleep(50);
+        }
+        assert.fail("a closed plain connection did not free a place for TLS");
+      } finally {
+        for (const client of plain) await client.close();
+      }
+    });
   });
 });
 
