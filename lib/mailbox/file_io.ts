@@ -266,3 +266,15 @@ async function readTail(
   }
   return buf;
 }
+
+/**
+ * Removes a file that is stale or corrupt (a cache, a leftover), if it is
+ * there; failing is harmless, as what it held is checked before any use.
+ */
+export function removeQuietly(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch {
+    // Absent, or another process replaced or removed it meanwhile: either is fine.
+  }
+}

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { endsWithRecord } from "./file_io.ts";
+import { endsWithRecord, removeQuietly } from "./file_io.ts";
 import {
   fileIdentity,
   fileReadAt,
@@ -197,14 +197,5 @@ function openQuietly(path: string): Deno.FsFile | null {
     return Deno.openSync(path, { read: true });
   } catch {
     return null;
-  }
-}
-
-/** Removes a file that a reader found corrupt; failing is harmless, as the index is checked on every use. */
-function removeQuietly(path: string): void {
-  try {
-    Deno.removeSync(path);
-  } catch {
-    // Another process may have replaced or removed it meanwhile: either is fine.
   }
 }

@@ -14,7 +14,7 @@
  */
 
 import { join } from "node:path";
-import { openIfExists, readRange, syncDir, tryLock, withLock } from "./file_io.ts";
+import { openIfExists, readRange, removeQuietly, syncDir, tryLock, withLock } from "./file_io.ts";
 import { openFileMaildrop } from "./file_maildrop.ts";
 import { GroupCommit } from "./group_commit.ts";
 import { type IndexPaths, indexRewrittenMailbox, refreshIndex, updateIndex } from "./index_writer.ts";
@@ -169,14 +169,16 @@ export class FileMailStore implements MailStore {
    * describe the file, from a scan of the whole file. The caller holds the
    * session lock; the delivery lock is held while the maildrop is read, so
    * that it never lists records of a batch whose sync may yet fail and be
-   * cut off.
+   * cut off. Replacement files a crash left behind are removed meanwhile.
    */
   async openMaildrop(user: string): Promise<Maildrop> {
     const dir = await this.#userDir(user);
-    const { maildrop, fullScan } = await withLock(
-      join(dir, DELIVERY_LOCK),
-      () => openFileMaildrop(join(dir, MAILBOX), join(dir, INDEX)),
-    );
+    const { maildrop, fullScan } = await withLock(join(dir, DELIVERY_LOCK), () => {
+      // Rewrites run under this lock: replacements found now were left by a crash.
+      removeQuietly(join(dir, REPLACEMENT));
+      removeQuietly(join(dir, INDEX_REPLACEMENT));
+      return openFileMaildrop(join(dir, MAILBOX), join(dir, INDEX));
+    });
     if (fullScan) this.#stats.fullScans++;
     return maildrop;
   }

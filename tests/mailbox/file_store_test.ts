@@ -301,6 +301,24 @@ Deno.test("FileMailStore.openMaildrop waits for a delivery batch that holds the 
   });
 });
 
+Deno.test("FileMailStore.openMaildrop removes the replacement files a crashed rewrite left", async () => {
+  await withStore(async (store, root) => {
+    await store.deliver({ users: ["Andrew"], record: recordOf(MESSAGE, "T1") });
+    const dir = join(root, "Andrew");
+    await Deno.writeTextFile(join(dir, "mymailbox.tmp"), "half a copy");
+    await Deno.writeTextFile(join(dir, "mymailbox.idx.tmp"), "half an index");
+    const drop = await store.openMaildrop("Andrew");
+    try {
+      assert.equal(drop.id(0), "T1");
+    } finally {
+      drop.close();
+    }
+    const names = [];
+    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+    assert.deepEqual(names.sort(), ["mymailbox", "mymailbox.idx", "mymailbox.lock"]);
+  });
+});
+
 Deno.test("FileMailStore refuses user names that are not plain directory names", async () => {
   await withStore(async (store) => {
     for (const user of ["", ".", "..", "../etc", "a/b", "a\\b", "a\0b"]) {
