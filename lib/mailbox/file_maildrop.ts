@@ -35,7 +35,8 @@ export interface OpenedMaildrop {
  * Opens the mailbox at `path` as a maildrop of the complete records it
  * holds now, using the index at `indexPath` when it describes this file.
  * A corrupt index (right file, bad line) is removed, so that the next
- * delivery writes it anew. Needs no lock besides the caller's session lock.
+ * delivery writes it anew. The caller holds the session lock, and the
+ * delivery lock while this runs (see `FileMailStore.openMaildrop`).
  */
 export async function openFileMaildrop(path: string, indexPath: string): Promise<OpenedMaildrop> {
   let file: Deno.FsFile;

@@ -127,8 +127,7 @@ async function rewriteIndex(mailbox: Deno.FsFile, paths: IndexPaths): Promise<vo
   const identity = fileIdentity(info);
   if (identity === null) return;
   await writeIndex(paths, identity, async (lines) => {
-    const { size } = info;
-    await scanEntries(mailbox, 0, size, (entry) => lines.add(entry));
+    await scanEntries(mailbox, 0, info.size, (entry) => lines.add(entry));
   });
 }
 
