@@ -40,26 +40,36 @@ export function parseInteger(text: string | undefined, what: string): number {
   return Number(text);
 }
 
+/** Error codes of a `--host` that is no address of this machine (Deno reports some as EINVAL). */
+const BAD_ADDRESS_CODES = new Set(["ENOTFOUND", "EADDRNOTAVAIL", "EINVAL"]);
+
 /**
- * Runs a program's main function: a `UsageError` or a bad configuration
- * becomes one line on stderr and exit status 2, never a stack trace.
+ * Runs a program's main function, never ending in a stack trace: a bad
+ * command line (a `UsageError`, a malformed or missing configuration, a
+ * `--root` that is no directory, a `--host` that is no address here, or
+ * either beyond what the task's permissions grant) becomes one line on
+ * stderr and exit status 2; another failure to start (a port in use) one
+ * line and exit status 1.
  */
 export async function runMain(usage: string, main: () => Promise<void>): Promise<void> {
   try {
     await main();
   } catch (error) {
-    if (error instanceof UsageError || error instanceof SyntaxError || error instanceof Deno.errors.NotFound) {
-      console.error(`${error.message}. Usage: ${usage}`);
+    if (
+      error instanceof UsageError || error instanceof SyntaxError || error instanceof Deno.errors.NotFound ||
+      error instanceof Deno.errors.NotADirectory
+    ) {
+      console.error(`${error.message.replace(/\.$/, "")}. Usage: ${usage}`);
       Deno.exit(2);
     }
     if (error instanceof Deno.errors.NotCapable) {
       // A permission the task does not grant, e.g. --root outside the directory it may use.
       console.error(`Cannot start: ${error.message} (see "Permissions" in README.md)`);
-      Deno.exit(1);
+      Deno.exit(2);
     }
     if (error instanceof Error && "code" in error) {
       console.error(`Cannot start: ${error.message}`);
-      Deno.exit(1);
+      Deno.exit(BAD_ADDRESS_CODES.has(String(error.code)) ? 2 : 1);
     }
     throw error;
   }
@@ -80,7 +90,8 @@ export function parseFlags<T extends ParseArgsOptionsConfig>(
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    // parseArgs explains some mistakes over several lines.
+    throw new UsageError((error as Error).message.replace(/\s*\n\s*/g, " "));
   }
   if (parsed.positionals.length !== positionals.count) {
     throw new UsageError(`Expected exactly ${positionals.count} argument(s): ${positionals.names}`);

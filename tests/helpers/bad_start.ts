@@ -37,6 +37,30 @@ export const BAD_CREDENTIALS: BadStart[] = [
   },
 ];
 
+/**
+ * Bad places and numbers that both servers must refuse at start: a --root
+ * that is a file, a --host that is no address of this machine (numeric: no
+ * name is looked up), a negative number.
+ */
+export const BAD_PLACES: BadStart[] = [
+  {
+    name: "--root naming a file",
+    args: (root) => ["0", "--root", `${root}/userlogincred.txt`],
+    mentions: /Not a directory/,
+  },
+  {
+    name: "--host 192.0.2.55",
+    args: (root) => ["0", "--root", root, "--host", "192.0.2.55"],
+    mentions: /192\.0\.2\.55/,
+  },
+
+  {
+    name: "--max-connections -1",
+    args: (root) => ["0", "--root", root, "--max-connections", "-1"],
+    mentions: /max-connections/,
+  },
+];
+
 /** Runs `program` once per bad start, each as a step of `t`, in a fresh temporary root. */
 export async function checkBadStarts(t: Deno.TestContext, program: string, starts: BadStart[]): Promise<void> {
   for (const bad of starts) {

@@ -129,13 +129,13 @@ Deno.test("the servers say in one line when the task's permissions do not cover 
     for (const [task, script] of [["smtp", "smtpmail.ts"], ["pop3", "popserver.ts"]]) {
       await t.step(`${task}: --root outside the directory`, async () => {
         const run = await runAsTask(task, script, ["0", "--root", elsewhere.root], temp.root);
-        assert.equal(run.code, 1);
+        assert.equal(run.code, 2);
         assert.match(run.stderr, /^Cannot start: Requires read access to ".*userlogincred\.txt".*Permissions/);
         assert.equal(run.stderr.trimEnd().split("\n").length, 1, run.stderr);
       });
       await t.step(`${task}: --host other than 127.0.0.1`, async () => {
         const run = await runAsTask(task, script, ["0", "--host", "::1"], temp.root);
-        assert.equal(run.code, 1);
+        assert.equal(run.code, 2);
         assert.match(
           run.stderr,
           /^Cannot start: Cannot listen on \[::1\]:0: not allowed; run Deno with --allow-net=\[::1\]/,

@@ -11,7 +11,7 @@ import { loadMessage } from "../helpers/load.ts";
 import { readMailbox } from "../helpers/mailbox_file.ts";
 import { Pop3Client } from "../helpers/pop3_client.ts";
 import { sendMessages, waitForSessions, withMailServers } from "../helpers/pop3_server.ts";
-import { BAD_CREDENTIALS, type BadStart, checkBadStarts } from "../helpers/bad_start.ts";
+import { BAD_CREDENTIALS, BAD_PLACES, type BadStart, checkBadStarts } from "../helpers/bad_start.ts";
 
 const BAD_STARTS: BadStart[] = [
   { name: "no port", args: (root) => ["--root", root], mentions: /port/i },
@@ -32,6 +32,7 @@ const BAD_STARTS: BadStart[] = [
     mentions: /failed-login-delay/,
   },
   ...BAD_CREDENTIALS,
+  ...BAD_PLACES,
 ];
 
 Deno.test("popserver exits 2 with one line on stderr for bad arguments and a bad userlogincred.txt", async (t) => {

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { SmtpClient } from "../helpers/smtp_client.ts";
 import { startSmtp } from "../helpers/smtp_server.ts";
-import { BAD_CREDENTIALS, type BadStart, checkBadStarts } from "../helpers/bad_start.ts";
+import { BAD_CREDENTIALS, BAD_PLACES, type BadStart, checkBadStarts } from "../helpers/bad_start.ts";
 
 const BAD_STARTS: BadStart[] = [
   { name: "no port", args: (root) => ["--root", root], mentions: /port/i },
@@ -21,6 +21,7 @@ const BAD_STARTS: BadStart[] = [
     mentions: /max-message-size/,
   },
   ...BAD_CREDENTIALS,
+  ...BAD_PLACES,
   {
     name: "user name with a slash",
     args: (root) => ["0", "--root", root],
