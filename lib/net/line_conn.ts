@@ -10,7 +10,11 @@ import { type Line, LineSplitter } from "./line_splitter.ts";
 import { isShared, OUTPUT_BUFFER_SIZE, OutputBuffer, recycle } from "./output_buffer.ts";
 import { acceptTls, HANDSHAKE_TIMEOUT_MS, type TlsIdentity } from "./tls.ts";
 
-/** Why `readLine` returned no line. */
+/**
+ * Why `readLine` returned no line: the input ended or the connection failed
+ * ("eof"); the client sent nothing, or took none of the output, for the idle
+ * timeout ("timeout"); the server is stopping ("aborted").
+ */
 export type ReadEnd = "eof" | "timeout" | "aborted";
 
 /** Options for a `LineConn`. */
@@ -71,6 +75,8 @@ export class LineConn {
   #inputEnded = false;
   /** The socket is closed or failed: nothing more can be written. */
   #ended = false;
+  /** The socket was dropped because the client took no output for the idle timeout. */
+  #timedOut = false;
   #closed = false;
   /** Since when `flush` has been waiting for the client to take output; undefined when it is not waiting. */
   #writeWaitSince: number | undefined;
@@ -94,7 +100,10 @@ export class LineConn {
     for (const conn of LineConn.#watched) {
       const { idleTimeoutMs } = conn.#options;
       // A client that stops reading is as idle as one that stops sending: its session must not hold on for ever.
-      if (conn.#writeWaitSince !== undefined && now - conn.#writeWaitSince >= idleTimeoutMs) conn.#socket.destroy();
+      if (conn.#writeWaitSince !== undefined && now - conn.#writeWaitSince >= idleTimeoutMs) {
+        conn.#timedOut = true;
+        conn.#socket.destroy();
+      }
       if (!conn.#wake) continue;
       if (now - conn.#idleSince >= idleTimeoutMs || conn.#pastDeadline(now)) conn.#wake(false);
     }
@@ -192,7 +201,7 @@ export class LineConn {
     for (;;) {
       // Over a failed or closed socket no reply can reach the client: what it
       // sent and was not yet read (a pipelined DELE and QUIT, say) is dropped.
-      if (this.#ended) return "eof";
+      if (this.#ended) return this.#timedOut ? "timeout" : "eof";
       const got = take();
       if (got !== undefined) return got;
       if (this.#options.signal?.aborted) return "aborted";

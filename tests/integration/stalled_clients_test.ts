@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { decode, encode } from "../helpers/bytes.ts";
 import { passwordOf, Pop3Client } from "../helpers/pop3_client.ts";
 import { sendMessages, withMailServers } from "../helpers/pop3_server.ts";
+import { waitFor } from "../helpers/server_process.ts";
 import { withSmtp } from "../helpers/smtp_server.ts";
 
 /** Everything the server sends until it closes, after writing `input` and shutting down the sending side. */
@@ -52,6 +53,8 @@ Deno.test("popserver disconnects a client that stops reading after --idle-timeou
         }
       }
       assert.match(reply, /^\+OK /, "the stalled session let go of the maildrop");
+      await waitFor("the stalled session's log line", () => / outcome=timeout\n/.test(pop3.stderrText()));
+      assert.match(pop3.stderrText(), / pop3 client=127\.0\.0\.1 user=Andrew .*outcome=timeout\n/);
     } finally {
       stalled.close();
     }
