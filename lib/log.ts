@@ -6,16 +6,16 @@
 
 const encoder = new TextEncoder();
 
+/** Control characters a log line must not carry as they are: C0 (line ends among them), DEL, C1, U+2028 and U+2029. */
+const CONTROLS = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/g;
+
 /**
- * Quotes client input for a log line as a JSON string, with every control
- * character escaped: JSON leaves DEL, the C1 controls and the Unicode line
- * separators as they are, and a terminal or log viewer may act on them.
+ * A log line as written: every control character in it escaped as
+ * "\uXXXX", so that no client input it quotes can begin a line of its own
+ * or drive the terminal that shows the log.
  */
-export function quoteForLog(text: string): string {
-  return JSON.stringify(text).replace(
-    /[\x7f-\x9f\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+export function logLine(text: string): string {
+  return text.replace(CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /**
@@ -27,9 +27,9 @@ export class StderrLog {
   #pending: string[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  /** Queues one line (without its line end). */
+  /** Queues one line (without its line end), control characters escaped (`logLine`). */
   line(text: string): void {
-    this.#pending.push(text);
+    this.#pending.push(logLine(text));
     this.#timer ??= setTimeout(() => this.flush(), 0);
   }
 

@@ -6,7 +6,6 @@
  * @module
  */
 
-import { quoteForLog } from "../log.ts";
 import { clientKey } from "../net/client_key.ts";
 import type { UserDb } from "../users.ts";
 import { FailureTable } from "./failure_table.ts";
@@ -146,11 +145,11 @@ export class Authenticator {
     return true;
   }
 
-  /** One log line; the user name is quoted (`quoteForLog`), so no client input can forge a line. */
+  /** One log line; the user name is quoted as JSON, so no client input can pass for another field. */
   #log(attempt: LoginAttempt, event: "failed" | "refused", detail: string): void {
     this.#options.log(
       `${new Date().toISOString()} ${attempt.service} login ${event} client=${attempt.clientAddress} ` +
-        `user=${quoteForLog(attempt.name)} ${detail}`,
+        `user=${JSON.stringify(attempt.name)} ${detail}`,
     );
   }
 }

@@ -128,9 +128,8 @@ export class FileMailStore implements MailStore {
    * Streams the record's stored bytes in chunks of 64 KiB, opening the file
    * at the first read and closing it at the end or on cancel.
    *
-   * Precondition: `record` comes from `list` on the current file, which
-   * holds while the caller has the session lock (only its holder rewrites).
-   * The stream errors if the file has become too short.
+   * Precondition: `record` comes from `list` on the current file (see
+   * `MailStore.read`). The stream errors if the file has become too short.
    */
   read(user: string, record: MailRecord): ReadableStream<Uint8Array> {
     const path = join(this.#dirOf(user), MAILBOX);

@@ -56,8 +56,10 @@ export interface SessionLock {
  * grow with the messages' sizes, and only by a few dozen bytes per message.
  *
  * Precondition: the caller holds the user's session lock from before
- * `openMaildrop` until after `close`, so no rewrite moves the records;
- * deliveries may append meanwhile, which never moves existing records.
+ * `openMaildrop` until after `close`, so that no other session commits
+ * deletions meanwhile. Deliveries only append; rewrites (a withdrawal of a
+ * copy whose delivery failed included) replace the file, and a file
+ * maildrop reads the file it opened: what it serves never changes.
  */
 export interface Maildrop {
   /** Number of records. */
@@ -108,9 +110,10 @@ export interface MailStore {
    * Streams the stored (dot-stuffed) bytes of one record, terminator
    * included, as `list` described it.
    *
-   * Precondition: no rewrite (`remove`) happened since that `list`; holding
-   * the session lock ensures it, as only its holder removes. Deliveries may
-   * append meanwhile: they never move existing records.
+   * Precondition: no rewrite happened since that `list`: neither a
+   * `remove`, which holding the session lock rules out, nor the withdrawal
+   * of a copy whose delivery to another user failed. Deliveries may append
+   * meanwhile: they never move existing records.
    */
   read(user: string, record: MailRecord): ReadableStream<Uint8Array>;
 

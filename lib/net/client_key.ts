@@ -12,11 +12,20 @@
  * groups followed by "::/64". Anything else is returned unchanged.
  */
 export function clientKey(address: string): string {
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
-  if (mapped) return mapped[1];
-  if (!address.includes(":")) return address;
-  const groups = expandIpv6(address.split("%")[0]);
+  const plain = plainAddress(address);
+  if (!plain.includes(":")) return plain;
+  const groups = expandIpv6(plain);
   return groups === undefined ? address : `${groups.slice(0, 4).join(":")}::/64`;
+}
+
+/**
+ * A client address as Node reports it, made plain: an IPv4 address mapped
+ * into IPv6 ("::ffff:192.0.2.1") as the IPv4 address, an IPv6 address
+ * without its zone ("%eth0").
+ */
+export function plainAddress(address: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  return mapped ? mapped[1] : address.split("%")[0];
 }
 
 /** The eight groups of an IPv6 address, without leading zeros; undefined when it is not one. */

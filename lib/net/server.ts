@@ -21,6 +21,8 @@ export interface ServerOptions {
   caps: ConnectionCaps;
   /** Serves one connection; `signal` aborts when the server shuts down. */
   serve(socket: Socket, signal: AbortSignal): Promise<void>;
+  /** Writes a log line: here, a session that failed unexpectedly. */
+  log(line: string): void;
   /** Answers a connection over a cap (e.g. with 421) and ends it; it is destroyed a little later regardless. */
   refuse(socket: Socket, reason: RefusalReason): void;
 }
@@ -59,7 +61,10 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
     if (refusal !== undefined) return turnAway(socket, refusal, options);
     sockets.add(socket);
     const session = options.serve(socket, stop.signal)
-      .catch((error) => console.error(`session error: ${error?.stack ?? error}`))
+      .catch((error) => {
+        const trace = String(error?.stack ?? error).replace(/\s*\n\s*/g, " ");
+        options.log(`${new Date().toISOString()} session error client=${socket.remoteAddress}: ${trace}`);
+      })
       .finally(() => {
         sockets.delete(socket);
         socket.destroy();

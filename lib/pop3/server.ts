@@ -70,6 +70,7 @@ export async function startPop3Server(config: Pop3Config, log: StderrLog): Promi
       host: config.host,
       port,
       caps,
+      log: (line) => log.line(line),
       refuse: (socket, reason) => {
         log.line(`${new Date().toISOString()} pop3 refused client=${socket.remoteAddress} reason=${reason}`);
         // On the implicit-TLS port a plaintext reply would only be garbage to the client.

@@ -73,6 +73,7 @@ export async function startSmtpServer(config: SmtpConfig, log: StderrLog): Promi
       host: config.host,
       port,
       caps,
+      log: (line) => log.line(line),
       refuse: (socket, reason) => refuse(socket, reason, { host, implicitTls, log }),
       serve: serve(implicitTls),
     });

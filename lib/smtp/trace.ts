@@ -6,6 +6,7 @@
  */
 
 import { randomBytes } from "node:crypto";
+import { plainAddress } from "../net/client_key.ts";
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -76,12 +77,11 @@ export function withKeyword(
 /**
  * The client's IP address as an RFC 5321 §4.1.3 address literal:
  * "[192.0.2.1]", "[IPv6:2001:db8::1]"; an IPv4-mapped IPv6 address is
- * written as the IPv4 address it maps.
+ * written as the IPv4 address it maps, an IPv6 address without its zone.
  */
 export function addressLiteral(address: string): string {
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
-  if (mapped) return `[${mapped[1]}]`;
-  return address.includes(":") ? `[IPv6:${address}]` : `[${address}]`;
+  const plain = plainAddress(address);
+  return plain.includes(":") ? `[IPv6:${plain}]` : `[${plain}]`;
 }
 
 /**

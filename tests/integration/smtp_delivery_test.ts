@@ -150,3 +150,23 @@ Deno.test("smtpmail stores no copy at all when it answers 451 to a message for s
     }
   });
 });
+
+Deno.test("smtpmail's log line escapes control characters that an envelope address carries", async () => {
+  await withSmtp([], async (server) => {
+    const client = await SmtpClient.open(server.port);
+    try {
+      await client.command('MAIL FROM:<"evil\u2028forged\u009b2J x"@b.test> SMTPUTF8', 250);
+      await client.command("RCPT TO:<andrew@localhost>", 250);
+      await client.command("DATA", 354);
+      await client.write(stuff("Subject: escaped\r\n\r\nbody\r\n"));
+      const id = QUEUED.exec((await client.reply()).last)?.[1] ?? assert.fail("not queued");
+      await client.quit();
+      await waitFor("the log line", () => server.stderrText().includes(`id=${id}`));
+      const line = server.stderrText().split("\n").find((l) => l.includes(`id=${id}`))!;
+      assert.ok(/^[\x20-\x7e]*$/.test(line), `only printable ASCII: ${JSON.stringify(line)}`);
+      assert.match(line, / from=<"evil\\u2028forged\\u009b2J x"@b\.test> to=<andrew@localhost> /);
+    } finally {
+      await client.close();
+    }
+  });
+});

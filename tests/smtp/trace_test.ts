@@ -8,11 +8,12 @@ import { formatMailbox, parseMailbox } from "../../lib/smtp/address.ts";
 import { formatLog } from "../../lib/smtp/driver.ts";
 import { addressLiteral } from "../../lib/smtp/trace.ts";
 
-Deno.test("addressLiteral writes IPv4, IPv6 and IPv4-mapped addresses as RFC 5321 §4.1.3 literals", () => {
+Deno.test("addressLiteral writes IPv4, IPv6 (zone dropped) and IPv4-mapped addresses as RFC 5321 §4.1.3 literals", () => {
   assert.equal(addressLiteral("127.0.0.1"), "[127.0.0.1]");
   assert.equal(addressLiteral("::1"), "[IPv6:::1]");
   assert.equal(addressLiteral("2001:db8::25"), "[IPv6:2001:db8::25]");
   assert.equal(addressLiteral("::ffff:192.0.2.7"), "[192.0.2.7]");
+  assert.equal(addressLiteral("fe80::1%eth0"), "[IPv6:fe80::1]");
 });
 
 Deno.test("formatMailbox quotes a local part that is not a dot-string, as it came", () => {
