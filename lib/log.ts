@@ -6,8 +6,11 @@
 
 const encoder = new TextEncoder();
 
-/** Control characters a log line must not carry as they are: C0 (line ends among them), DEL, C1, U+2028 and U+2029. */
-const CONTROLS = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/g;
+/**
+ * Control characters a log line must not carry as they are: C0 (line ends
+ * among them), DEL, C1, U+2028 and U+2029; written as what they are not.
+ */
+const CONTROLS = /[^\x20-\x7e\xa0-\u2027\u202a-\uffff]/g;
 
 /**
  * A log line as written: every control character in it escaped as
