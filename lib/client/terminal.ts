@@ -93,9 +93,11 @@ export class ConsoleInput implements Input {
     const key = await this.#inCbreak(prompt, async () => {
       if (this.#buffer.length === 0) await this.#fill();
       if (this.#buffer.length === 0) return null;
-      // One key: a character, or all of an escape sequence such as an arrow key's.
-      const length = this.#buffer[0] === ESC ? this.#buffer.length : utf8Length(this.#buffer[0]);
-      const chunk = this.#take(Math.min(length, this.#buffer.length));
+      // A character that arrived in part waits for the rest.
+      while (this.#buffer[0] !== ESC && this.#buffer.length < utf8Length(this.#buffer[0]) && !this.#eof) {
+        await this.#fill();
+      }
+      const chunk = this.#take(Math.min(keyLength(this.#buffer), this.#buffer.length));
       return chunk[0] === CTRL_D ? null : [...decoder.decode(chunk)][0];
     });
     this.#screen.write(key !== null && /^\P{C}$/u.test(key) ? `${key}\n` : "\n");
@@ -185,6 +187,19 @@ export class ConsoleInput implements Input {
     joined.set(chunk.subarray(0, n), this.#buffer.length);
     this.#buffer = joined;
   }
+}
+
+/**
+ * Octets of the first key in `bytes`: one UTF-8 character, or an escape
+ * sequence as function and arrow keys send them (ESC "[" … final octet,
+ * ESC "O" and one more); any other ESC is a key by itself.
+ */
+function keyLength(bytes: Uint8Array): number {
+  if (bytes[0] !== ESC) return utf8Length(bytes[0]);
+  if (bytes[1] === 0x4f) return 3;
+  if (bytes[1] !== 0x5b) return 1;
+  for (let i = 2; i < bytes.length; i++) if (bytes[i] >= 0x40 && bytes[i] <= 0x7e) return i + 1;
+  return bytes.length;
 }
 
 /** The length of a UTF-8 sequence from its first octet (1 for a stray continuation octet). */

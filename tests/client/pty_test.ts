@@ -147,6 +147,9 @@ Deno.test("mailclient in a terminal keeps what is typed after a key, and single 
     let { pty, at } = await readingFirstMail(servers);
     await pty.type("x1\r");
     at = await pty.waitFor(/^x\n\nSl\. No\.[^]*or q to quit: \n[^]*any other key to see the list again: $/, at);
+    // An arrow key is one key too, and what follows it is kept.
+    await pty.type("\x1b[A1\r");
+    at = await pty.waitFor(/^\n\nSl\. No\.[^]*or q to quit: \n[^]*any other key to see the list again: $/, at);
 
     // Ctrl-Z and fg: the shell puts the terminal back in line mode with echo
     // while the client is stopped; SIGCONT must bring single keys back.
