@@ -207,6 +207,8 @@ export class LineConn {
       if (this.#options.signal?.aborted) return "aborted";
       if (this.#inputEnded) return "eof";
       await this.flush();
+      // The flush may have ended with the socket (a client that took no output): nothing will wake a wait then.
+      if (this.#ended) continue;
       if (this.#socket.isPaused()) this.#socket.resume();
       const woke = await this.#waitForInput();
       if (!woke) return "timeout";

@@ -1,7 +1,8 @@
 /**
  * Clients that stop reading or stop sending: one that takes none of its
  * output is disconnected after the idle timeout, loses its maildrop lock
- * and has none of its pipelined commands carried out; one that shuts down its sending side after its last command still
+ * and has none of its pipelined commands carried out, and its connection
+ * slot is freed; one that shuts down its sending side after its last command still
  * gets every reply.
  */
 
@@ -76,5 +77,33 @@ Deno.test("smtpmail answers every command of a client that has shut down its sen
   await withSmtp([], async (smtp) => {
     const out = await halfClosedExchange(smtp.port, "EHLO client.example\r\nNOOP\r\nQUIT\r\n");
     assert.match(out, /^220 .*\r\n250-.*\r\n(250-.*\r\n)*250 .*\r\n250 2\.0\.0 .*\r\n221 2\.0\.0 .*\r\n$/s);
+  });
+});
+
+Deno.test("smtpmail frees the connection slot of a client that sends commands and never reads the replies", async () => {
+  await withSmtp(["--idle-timeout", "1", "--max-connections-per-address", "1"], async (smtp) => {
+    const flood = await Deno.connect({ hostname: "127.0.0.1", port: smtp.port });
+    try {
+      // Pipelined NOOPs whose replies it never reads, until the server drops it (at most 40 MB).
+      const noops = encode("NOOP\r\n".repeat(10_000));
+      for (let sent = 0; sent < 40_000_000; sent += noops.length) {
+        if (await flood.write(noops).then(() => false, () => true)) break;
+      }
+    } finally {
+      flood.close();
+    }
+    let greeting = "";
+    for (let attempt = 0; attempt < 50 && !greeting.startsWith("220 "); attempt++) {
+      const next = await Deno.connect({ hostname: "127.0.0.1", port: smtp.port });
+      try {
+        const buf = new Uint8Array(512);
+        const n = await next.read(buf);
+        greeting = n === null ? "" : decode(buf.subarray(0, n));
+      } finally {
+        next.close();
+      }
+      if (!greeting.startsWith("220 ")) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.match(greeting, /^220 /, "the address got its one connection back");
   });
 });
