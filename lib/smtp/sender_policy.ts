@@ -39,8 +39,26 @@ export function fromHeaderAddress(chunks: readonly Uint8Array[]): Mailbox | stri
   const value = stripComments(values[0]).trim();
   if (splitsOutsideQuotes(value, ",")) return "more than one address in From:";
   const angle = /<([^<>]*)>\s*$/.exec(value);
+  // A display name with an address in it would show readers that address instead.
+  if (angle && !isDisplayName(value.slice(0, angle.index))) return "invalid display name in From:";
   const addrSpec = (angle ? angle[1] : value).trim();
   return parseMailbox(addrSpec);
+}
+
+/**
+ * True when `text` can stand before an angle address: words and quoted
+ * strings, with no special character but "." outside the quotes (RFC 5322
+ * §3.2.5 phrase, with §4.1's obsolete dots).
+ */
+function isDisplayName(text: string): boolean {
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "\\" && quoted) i++;
+    else if (c === '"') quoted = !quoted;
+    else if (!quoted && "()<>[]:;@\\,".includes(c)) return false;
+  }
+  return !quoted;
 }
 
 /** The header block's text: everything up to the first empty line. */

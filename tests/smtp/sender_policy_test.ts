@@ -27,6 +27,11 @@ Deno.test("fromHeaderAddress finds the one mailbox of From:", () => {
     ["From: <a@b.test>, Name <c@d.test>\r\n\r\n", "more than one address in From:"],
     ["From: undisclosed:;\r\n\r\n", "address must be of the form local@domain"],
     ["From: <a@>\r\n\r\n", "invalid domain"],
+    ["From: <c@d.test> (c) <a@b.test>\r\n\r\n", "invalid display name in From:"],
+    ["From: c@d.test <a@b.test>\r\n\r\n", "invalid display name in From:"],
+    ['From: "c@d.test" <a@b.test>\r\n\r\n', "a@b.test"],
+    ["From: Dr. J. Smith <a@b.test>\r\n\r\n", "a@b.test"],
+    ['From: "unclosed <a@b.test>\r\n\r\n', "invalid display name in From:"],
   ];
   for (const [message, expected] of cases) {
     for (const size of [1, 5, 1000]) {
