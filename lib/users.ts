@@ -54,9 +54,10 @@ export class UserDb {
   /** What an unknown name is compared against: never equal to a password's digest. */
   #nobody = randomBytes(32);
   /**
-   * When any password is hashed, plaintext entries and unknown names pay for
-   * a scrypt check of the highest cost in the file too, so the time a login
-   * takes tells neither whether the user exists nor how the password is kept.
+   * When any password is hashed, plaintext entries, unknown names and hashes
+   * of a lower cost pay for a scrypt check of the highest cost in the file
+   * too, so the time a login takes tells neither whether the user exists
+   * nor how the password is kept.
    */
   #padding: ScryptHash | undefined;
 
@@ -94,7 +95,13 @@ export class UserDb {
   async verify(name: string, password: string): Promise<string | undefined> {
     const entry = this.#byLowerName.get(name.toLowerCase());
     if (entry !== undefined && "hash" in entry) {
-      return await verifyScrypt(entry.hash, password) ? entry.name : undefined;
+      // A hash cheaper than the file's costliest takes the costliest's time: both run side by side.
+      const costliest = this.#padding;
+      const cheaper = costliest !== undefined && memoryOf(entry.hash) < memoryOf(costliest);
+      const padding = cheaper ? verifyScrypt(costliest, password) : undefined;
+      const same = await verifyScrypt(entry.hash, password);
+      await padding;
+      return same ? entry.name : undefined;
     }
     const padding = this.#padding ? verifyScrypt(this.#padding, password) : Promise.resolve(false);
     const same = timingSafeEqual(entry?.digest ?? this.#nobody, digest(password));

@@ -46,8 +46,11 @@ Deno.test("parseUsers names the line of a malformed hash rather than taking it a
   }
 });
 
-Deno.test("UserDb.verify takes a scrypt's time for a wrong name and a plaintext user when hashes are in use", async () => {
-  const users = parseUsers(`Andrew ${await hashPassword("@dministr@tor", COST)}\nStallings network$security\n`);
+Deno.test("UserDb.verify takes the costliest scrypt's time for a wrong name, a plaintext user and a cheaper hash", async () => {
+  const cheap = await hashPassword("d@t@comm", { logN: 4, r: 8, p: 1 });
+  const users = parseUsers(
+    `Andrew ${await hashPassword("@dministr@tor", COST)}\nStallings network$security\nFourouzan ${cheap}\n`,
+  );
   const time = async (name: string, password: string) => {
     let best = Infinity;
     for (let i = 0; i < 5; i++) {
@@ -63,6 +66,8 @@ Deno.test("UserDb.verify takes a scrypt's time for a wrong name and a plaintext 
     "unknown user": await time("Nobody", "guess"),
     "plaintext user, wrong password": await time("Stallings", "guess"),
     "plaintext user, right password": await time("Stallings", "network$security"),
+    "cheaper hash, wrong password": await time("Fourouzan", "guess"),
+    "cheaper hash, right password": await time("Fourouzan", "d@t@comm"),
   };
   // Lower bounds only: a busy machine makes every case slower, never faster than one scrypt.
   for (const [what, ms] of Object.entries(cases)) {
