@@ -9,6 +9,7 @@
 import { parsePort, UsageError } from "./cli.ts";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { plainAddress } from "./net/client_key.ts";
 import type { RunningServer } from "./net/server.ts";
 import { acceptTls, HANDSHAKE_TIMEOUT_MS, TlsCredentials } from "./net/tls.ts";
 
@@ -77,8 +78,8 @@ export async function loadTls(config: TlsConfig): Promise<TlsCredentials | undef
  */
 export function isTrustedLoopback(address: string, config: TlsConfig): boolean {
   if (config.untrustedLoopback) return false;
-  const v4 = address.startsWith("::ffff:") ? address.slice(7) : address;
-  return address === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+  const plain = plainAddress(address);
+  return plain === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(plain);
 }
 
 /**
