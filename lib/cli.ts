@@ -57,7 +57,7 @@ export async function runMain(usage: string, main: () => Promise<void>): Promise
   } catch (error) {
     if (
       error instanceof UsageError || error instanceof SyntaxError || error instanceof Deno.errors.NotFound ||
-      error instanceof Deno.errors.NotADirectory
+      error instanceof Deno.errors.NotADirectory || error instanceof Deno.errors.IsADirectory
     ) {
       console.error(`${error.message.replace(/\.$/, "")}. Usage: ${usage}`);
       Deno.exit(2);

@@ -13,13 +13,14 @@ import { acceptTls, HANDSHAKE_TIMEOUT_MS, type TlsIdentity } from "./tls.ts";
 /**
  * Why `readLine` returned no line: the input ended or the connection failed
  * ("eof"); the client sent nothing, or took none of the output, for the idle
- * timeout ("timeout"); the server is stopping ("aborted").
+ * timeout, or missed a line or data-rate deadline ("timeout"); the server
+ * is stopping ("aborted").
  */
 export type ReadEnd = "eof" | "timeout" | "aborted";
 
 /** Options for a `LineConn`. */
 export interface LineConnOptions {
-  /** Milliseconds without input after which `readLine` gives up. */
+  /** Milliseconds without input after which `readLine` gives up, and without output taken after which the connection is dropped. */
   idleTimeoutMs: number;
   /** Aborting it makes a waiting `readLine` return "aborted" (server shutdown). */
   signal?: AbortSignal;

@@ -31,7 +31,9 @@ export function isOwnAddress(
  *
  * @param chunks the message in wire form (dot-stuffed, CRLF line ends)
  * @returns the mailbox, or why there is no single one: no `From:` field,
- *   more than one field or address, or an address that does not parse
+ *   more than one field or address, an address that does not parse, or a
+ *   display name that shows readers another address
+ *   (`DISPLAY_NAME_SHOWS_ADDRESS`)
  */
 export function fromHeaderAddress(chunks: readonly Uint8Array[]): Mailbox | string {
   const values = headerFields(headerBlock(chunks), "from");
@@ -39,26 +41,60 @@ export function fromHeaderAddress(chunks: readonly Uint8Array[]): Mailbox | stri
   const value = stripComments(values[0]).trim();
   if (splitsOutsideQuotes(value, ",")) return "more than one address in From:";
   const angle = /<([^<>]*)>\s*$/.exec(value);
-  // A display name with an address in it would show readers that address instead.
-  if (angle && !isDisplayName(value.slice(0, angle.index))) return "invalid display name in From:";
   const addrSpec = (angle ? angle[1] : value).trim();
+  if (angle) {
+    const name = shownName(value.slice(0, angle.index));
+    if (name === undefined) return "invalid display name in From:";
+    // Readers show the name: one with an address in it must be that address itself.
+    if (name.includes("@") && name.toLowerCase() !== addrSpec.toLowerCase()) return DISPLAY_NAME_SHOWS_ADDRESS;
+  }
   return parseMailbox(addrSpec);
 }
 
+/** Why `fromHeaderAddress` refuses a display name that shows another address. */
+export const DISPLAY_NAME_SHOWS_ADDRESS = "From: display name shows another address";
+
+/** An RFC 2047 encoded word: charset (a language after "*" left out), "B" or "Q", the encoded text. */
+const ENCODED_WORD = /=\?([^?*]+)(?:\*[^?]*)?\?([bq])\?([^?]*)\?=/gi;
+
 /**
- * True when `text` can stand before an angle address: words and quoted
- * strings, with no special character but "." outside the quotes (RFC 5322
- * §3.2.5 phrase, with §4.1's obsolete dots).
+ * A display name (RFC 5322 §3.2.5 phrase) as a reader shows it: quoted
+ * strings unquoted, encoded words (RFC 2047) decoded, white space folded;
+ * undefined when a quoted string is left open.
  */
-function isDisplayName(text: string): boolean {
+function shownName(phrase: string): string | undefined {
+  let text = "";
   let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === "\\" && quoted) i++;
+  for (let i = 0; i < phrase.length; i++) {
+    const c = phrase[i];
+    if (c === "\\" && quoted) text += phrase[++i] ?? "";
     else if (c === '"') quoted = !quoted;
-    else if (!quoted && "()<>[]:;@\\,".includes(c)) return false;
+    else text += c;
   }
-  return !quoted;
+  if (quoted) return undefined;
+  return text.replace(ENCODED_WORD, decodeWord).replace(/\s+/g, " ").trim();
+}
+
+/** Decodes one encoded word; one that cannot be decoded stays as it is. */
+function decodeWord(word: string, charset: string, encoding: string, data: string): string {
+  const text = encoding.toUpperCase() === "B"
+    ? atobOrNull(data)
+    : data.replace(/_/g, " ").replace(/=([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  if (text === null) return word;
+  try {
+    return new TextDecoder(charset).decode(Uint8Array.from(text, (ch) => ch.charCodeAt(0)));
+  } catch {
+    return word;
+  }
+}
+
+/** Base64 to a binary string, or null when it is not base64. */
+function atobOrNull(data: string): string | null {
+  try {
+    return atob(data);
+  } catch {
+    return null;
+  }
 }
 
 /** The header block's text: everything up to the first empty line. */

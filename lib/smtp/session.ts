@@ -22,7 +22,7 @@ import {
   type SmtpState,
   unavailable,
 } from "./rules.ts";
-import { fromHeaderAddress, isOwnAddress } from "./sender_policy.ts";
+import { DISPLAY_NAME_SHOWS_ADDRESS, fromHeaderAddress, isOwnAddress } from "./sender_policy.ts";
 import type { MessageLog, SmtpSessionOptions, Step } from "./session_types.ts";
 import { newMessageId, traceLine, withKeyword } from "./trace.ts";
 
@@ -311,6 +311,9 @@ export class SmtpSession {
     if (user === undefined) return undefined;
     const from = fromHeaderAddress(message.chunks);
     if (typeof from !== "string" && isOwnAddress(user, from, this.#options.isLocalDomain)) return undefined;
+    if (from === DISPLAY_NAME_SHOWS_ADDRESS) {
+      return { reply: Replies.notOwnSender(user, "From: display name"), why: from };
+    }
     return { reply: Replies.notOwnSender(user, "From: header"), why: "From: header not the user's" };
   }
 }

@@ -19,6 +19,8 @@ export interface BadStart {
   mentions: RegExp;
   /** The userlogincred.txt to put in the root; null for none, undefined for the seed's. */
   credentials?: string | null;
+  /** Changes the root further before the start. */
+  setUp?: (root: string) => Promise<void>;
 }
 
 /** Bad userlogincred.txt files that both servers must refuse at start, naming the problem. */
@@ -55,6 +57,13 @@ export const BAD_PLACES: BadStart[] = [
   },
 
   {
+    name: "userlogincred.txt a directory",
+    args: (root) => ["0", "--root", root],
+    mentions: /[Ii]s a directory/,
+    credentials: null,
+    setUp: (root) => Deno.mkdir(`${root}/userlogincred.txt`),
+  },
+  {
     name: "--max-connections -1",
     args: (root) => ["0", "--root", root, "--max-connections", "-1"],
     mentions: /max-connections/,
@@ -67,6 +76,7 @@ export async function checkBadStarts(t: Deno.TestContext, program: string, start
     await t.step(bad.name, async () => {
       const temp = await makeTempRoot(bad.credentials);
       try {
+        await bad.setUp?.(temp.root);
         const run = await runToEnd(program, bad.args(temp.root), temp.dir);
         assert.equal(run.status.code, 2, `exit status; stderr: ${run.stderr}`);
         assert.equal(run.stdout, "", "nothing on stdout");
@@ -75,7 +85,7 @@ export async function checkBadStarts(t: Deno.TestContext, program: string, start
         assert.equal(lines.length, 1, `exactly one line on stderr: ${JSON.stringify(run.stderr)}`);
         assert.match(lines[0], bad.mentions);
         // At most the users' (empty) directories may have been made before the error was found.
-        const made = (await listTree(temp.root)).filter((p) => p !== "userlogincred.txt");
+        const made = (await listTree(temp.root)).filter((p) => !p.startsWith("userlogincred.txt"));
         assert.ok(made.every((p) => ["Stallings/", "Fourouzan/", "Andrew/"].includes(p)), JSON.stringify(made));
       } finally {
         await temp.remove();

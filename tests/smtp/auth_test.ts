@@ -196,6 +196,14 @@ Deno.test("SmtpSession checks an authenticated user's From: header at the end of
       assert.deepEqual(outcomes, ["rejected: From: header not the user's"]);
     });
   }
+  await t.step("refuses a display name that shows another address", () => {
+    const { deliveries, outcomes } = runTranscript([...AUTHENTICATED, OWN_SENDER, TO, DATA, {
+      raw: 'From: "andrew@localhost" <stallings@localhost>\r\n\r\nhi\r\n.\r\n',
+      s: ["550 5.7.1 From: display name must be your own address (authenticated as Stallings)"],
+    }], LOOPBACK);
+    assert.equal(deliveries.length, 0);
+    assert.deepEqual(outcomes, ["rejected: From: display name shows another address"]);
+  });
 });
 
 Deno.test("SmtpSession keeps the receive-only rules for unauthenticated sessions", () => {
