@@ -10,7 +10,7 @@ import { parsePort, UsageError } from "./cli.ts";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { plainAddress } from "./net/client_key.ts";
-import type { RunningServer } from "./net/server.ts";
+import { ConnectionCaps, type RefusalReason, type RunningServer, startServer } from "./net/server.ts";
 import { acceptTls, HANDSHAKE_TIMEOUT_MS, TlsCredentials } from "./net/tls.ts";
 
 /** The flags' part of both usage lines. */
@@ -154,17 +154,45 @@ export interface ServerPair extends RunningServer {
   tlsAddress?: string;
 }
 
+/** How a server's listeners start: the plain port and, when asked, the implicit-TLS one. */
+export interface ListenersOptions {
+  /** Address to listen on. */
+  host: string;
+  /** The plain port; 0 picks a free one. */
+  port: number;
+  /** The implicit-TLS port, if any (RFC 8314 §3.3). */
+  tlsPort?: number;
+  /** Sessions at once in all and from one client address, over both ports together. */
+  limits: { maxConnections: number; maxConnectionsPerAddress: number };
+  /** Writes a log line. */
+  log(line: string): void;
+  /** Turns away a connection over a cap, on the implicit-TLS port or not. */
+  refuse(socket: Socket, reason: RefusalReason, implicitTls: boolean): void;
+  /** Serves one connection of the implicit-TLS port or not. */
+  serve(implicitTls: boolean): (socket: Socket, signal: AbortSignal) => Promise<void>;
+}
+
 /**
- * Starts the implicit-TLS listener beside a running plain one, when asked.
- * Shutting the pair down stops both. If the second cannot listen, the first
- * is stopped before the error is passed on.
+ * Starts the plain listener and, when asked, the implicit-TLS one beside
+ * it, with one set of connection caps for both: they count sessions of one
+ * server. Shutting the pair down stops both. If the second cannot listen,
+ * the first is stopped before the error is passed on.
  */
-export async function withTlsListener(
-  plain: RunningServer,
-  startTlsListener: (() => Promise<RunningServer>) | undefined,
-): Promise<ServerPair> {
-  if (startTlsListener === undefined) return plain;
-  const secure = await startTlsListener().catch(async (error) => {
+export async function startListeners(options: ListenersOptions): Promise<ServerPair> {
+  const caps = new ConnectionCaps(options.limits);
+  const listen = (port: number, implicitTls: boolean): Promise<RunningServer> =>
+    startServer({
+      host: options.host,
+      port,
+      caps,
+      log: options.log,
+      refuse: (socket, reason) => options.refuse(socket, reason, implicitTls),
+      serve: options.serve(implicitTls),
+    });
+  const plain = await listen(options.port, false);
+  const { tlsPort } = options;
+  if (tlsPort === undefined) return plain;
+  const secure = await listen(tlsPort, true).catch(async (error) => {
     await plain.shutdown(0);
     throw error;
   });

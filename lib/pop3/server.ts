@@ -11,8 +11,7 @@ import { Authenticator } from "../auth/authenticator.ts";
 import { openDataRoot } from "../data_root.ts";
 import type { StderrLog } from "../log.ts";
 import { LineConn } from "../net/line_conn.ts";
-import { ConnectionCaps, type RunningServer, startServer } from "../net/server.ts";
-import { acceptConnection, loadTls, type ServerPair, withTlsListener } from "../tls_setup.ts";
+import { acceptConnection, loadTls, type ServerPair, startListeners } from "../tls_setup.ts";
 import type { Pop3Config } from "./config.ts";
 import { drivePop3 } from "./driver.ts";
 import { err } from "./reply.ts";
@@ -60,29 +59,22 @@ export async function startPop3Server(config: Pop3Config, log: StderrLog): Promi
       log: logLine,
     });
   };
-  // One set of caps for the plain and the implicit-TLS port: they count sessions of one server.
-  const caps = new ConnectionCaps({
-    maxConnections: config.maxConnections,
-    maxConnectionsPerAddress: config.connections.maxConnectionsPerAddress,
+  return await startListeners({
+    host: config.host,
+    port: config.port,
+    tlsPort: config.tls.port,
+    limits: {
+      maxConnections: config.maxConnections,
+      maxConnectionsPerAddress: config.connections.maxConnectionsPerAddress,
+    },
+    log: (line) => log.line(line),
+    refuse: (socket, reason, implicitTls) => {
+      log.line(`${new Date().toISOString()} pop3 refused client=${socket.remoteAddress} reason=${reason}`);
+      // On the implicit-TLS port a plaintext reply would only be garbage to the client.
+      if (implicitTls) return void socket.destroy();
+      const from = reason === "address" ? " from your address" : "";
+      socket.end(`${err(`[SYS/TEMP] Too many connections${from}, try again later`)}\r\n`);
+    },
+    serve,
   });
-  const listen = (port: number, implicitTls: boolean): Promise<RunningServer> =>
-    startServer({
-      host: config.host,
-      port,
-      caps,
-      log: (line) => log.line(line),
-      refuse: (socket, reason) => {
-        log.line(`${new Date().toISOString()} pop3 refused client=${socket.remoteAddress} reason=${reason}`);
-        // On the implicit-TLS port a plaintext reply would only be garbage to the client.
-        if (implicitTls) return void socket.destroy();
-        const from = reason === "address" ? " from your address" : "";
-        socket.end(`${err(`[SYS/TEMP] Too many connections${from}, try again later`)}\r\n`);
-      },
-      serve: serve(implicitTls),
-    });
-  const tlsPort = config.tls.port;
-  return await withTlsListener(
-    await listen(config.port, false),
-    tlsPort === undefined ? undefined : () => listen(tlsPort, true),
-  );
 }

@@ -12,8 +12,8 @@ import { UsageError } from "../cli.ts";
 import { openDataRoot } from "../data_root.ts";
 import type { StderrLog } from "../log.ts";
 import { LineConn } from "../net/line_conn.ts";
-import { ConnectionCaps, type RefusalReason, type RunningServer, startServer } from "../net/server.ts";
-import { acceptConnection, loadTls, type ServerPair, withTlsListener } from "../tls_setup.ts";
+import type { RefusalReason } from "../net/server.ts";
+import { acceptConnection, loadTls, type ServerPair, startListeners } from "../tls_setup.ts";
 import type { SmtpConfig } from "./config.ts";
 import { driveSmtp } from "./driver.ts";
 import { formatReply, reply } from "./reply.ts";
@@ -63,25 +63,18 @@ export async function startSmtpServer(config: SmtpConfig, log: StderrLog): Promi
     const options = { store, auth, tls, commandLine: config.commandLine, host, clientAddress, log: logLine };
     await driveSmtp(conn, session, options);
   };
-  // One set of caps for the plain and the implicit-TLS port: they count sessions of one server.
-  const caps = new ConnectionCaps({
-    maxConnections: config.maxConnections,
-    maxConnectionsPerAddress: config.connections.maxConnectionsPerAddress,
+  return await startListeners({
+    host: config.host,
+    port: config.port,
+    tlsPort: config.tls.port,
+    limits: {
+      maxConnections: config.maxConnections,
+      maxConnectionsPerAddress: config.connections.maxConnectionsPerAddress,
+    },
+    log: (line) => log.line(line),
+    refuse: (socket, reason, implicitTls) => refuse(socket, reason, { host, implicitTls, log }),
+    serve,
   });
-  const listen = (port: number, implicitTls: boolean): Promise<RunningServer> =>
-    startServer({
-      host: config.host,
-      port,
-      caps,
-      log: (line) => log.line(line),
-      refuse: (socket, reason) => refuse(socket, reason, { host, implicitTls, log }),
-      serve: serve(implicitTls),
-    });
-  const tlsPort = config.tls.port;
-  return await withTlsListener(
-    await listen(config.port, false),
-    tlsPort === undefined ? undefined : () => listen(tlsPort, true),
-  );
 }
 
 /** Turns away a connection over a cap: logged, then 421 on the plain port, closed at once on the implicit-TLS one. */
