@@ -154,16 +154,22 @@ export interface ServerPair extends RunningServer {
   tlsAddress?: string;
 }
 
-/** How a server's listeners start: the plain port and, when asked, the implicit-TLS one. */
-export interface ListenersOptions {
+/** The flags of a server that its listeners take: where to listen, and the caps on sessions. */
+export interface ListenerConfig {
   /** Address to listen on. */
   host: string;
   /** The plain port; 0 picks a free one. */
   port: number;
   /** The implicit-TLS port, if any (RFC 8314 §3.3). */
-  tlsPort?: number;
-  /** Sessions at once in all and from one client address, over both ports together. */
-  limits: { maxConnections: number; maxConnectionsPerAddress: number };
+  tls: { port?: number };
+  /** Sessions at once in all, over both ports together. */
+  maxConnections: number;
+  /** Sessions at once from one client address, over both ports together. */
+  connections: { maxConnectionsPerAddress: number };
+}
+
+/** What a server does with the connections its listeners accept. */
+export interface ListenerHandlers {
   /** Writes a log line. */
   log(line: string): void;
   /** Turns away a connection over a cap, on the implicit-TLS port or not. */
@@ -178,19 +184,22 @@ export interface ListenersOptions {
  * server. Shutting the pair down stops both. If the second cannot listen,
  * the first is stopped before the error is passed on.
  */
-export async function startListeners(options: ListenersOptions): Promise<ServerPair> {
-  const caps = new ConnectionCaps(options.limits);
+export async function startListeners(config: ListenerConfig, handlers: ListenerHandlers): Promise<ServerPair> {
+  const caps = new ConnectionCaps({
+    maxConnections: config.maxConnections,
+    maxConnectionsPerAddress: config.connections.maxConnectionsPerAddress,
+  });
   const listen = (port: number, implicitTls: boolean): Promise<RunningServer> =>
     startServer({
-      host: options.host,
+      host: config.host,
       port,
       caps,
-      log: options.log,
-      refuse: (socket, reason) => options.refuse(socket, reason, implicitTls),
-      serve: options.serve(implicitTls),
+      log: handlers.log,
+      refuse: (socket, reason) => handlers.refuse(socket, reason, implicitTls),
+      serve: handlers.serve(implicitTls),
     });
-  const plain = await listen(options.port, false);
-  const { tlsPort } = options;
+  const plain = await listen(config.port, false);
+  const tlsPort = config.tls.port;
   if (tlsPort === undefined) return plain;
   const secure = await listen(tlsPort, true).catch(async (error) => {
     await plain.shutdown(0);

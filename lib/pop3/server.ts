@@ -59,14 +59,7 @@ export async function startPop3Server(config: Pop3Config, log: StderrLog): Promi
       log: logLine,
     });
   };
-  return await startListeners({
-    host: config.host,
-    port: config.port,
-    tlsPort: config.tls.port,
-    limits: {
-      maxConnections: config.maxConnections,
-      maxConnectionsPerAddress: config.connections.maxConnectionsPerAddress,
-    },
+  return await startListeners(config, {
     log: (line) => log.line(line),
     refuse: (socket, reason, implicitTls) => {
       log.line(`${new Date().toISOString()} pop3 refused client=${socket.remoteAddress} reason=${reason}`);

@@ -63,14 +63,7 @@ export async function startSmtpServer(config: SmtpConfig, log: StderrLog): Promi
     const options = { store, auth, tls, commandLine: config.commandLine, host, clientAddress, log: logLine };
     await driveSmtp(conn, session, options);
   };
-  return await startListeners({
-    host: config.host,
-    port: config.port,
-    tlsPort: config.tls.port,
-    limits: {
-      maxConnections: config.maxConnections,
-      maxConnectionsPerAddress: config.connections.maxConnectionsPerAddress,
-    },
+  return await startListeners(config, {
     log: (line) => log.line(line),
     refuse: (socket, reason, implicitTls) => refuse(socket, reason, { host, implicitTls, log }),
     serve,
