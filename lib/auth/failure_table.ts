@@ -1,7 +1,8 @@
 /**
  * Counts failed logins per key (a client address or a user name) and locks a
- * key out for a while once it failed too often. Memory stays bounded: past
- * `maxEntries` keys the one touched longest ago is forgotten.
+ * key out for a while once it failed too often. Memory stays bounded and
+ * drains: keys whose failures have expired are forgotten as new ones come,
+ * and past `maxEntries` keys the one touched longest ago is forgotten.
  *
  * @module
  */
@@ -70,7 +71,7 @@ export class FailureTable {
       entry.lockedUntil = now + this.#options.lockoutMs;
       entry.expiresAt = Math.max(entry.expiresAt, entry.lockedUntil);
     }
-    this.#remember(key, entry);
+    this.#remember(key, entry, now);
     return { failures, locked };
   }
 
@@ -79,9 +80,16 @@ export class FailureTable {
     this.#entries.delete(key);
   }
 
-  /** Stores `entry` as the most recently touched, forgetting the oldest key when full. */
-  #remember(key: string, entry: Entry): void {
+  /**
+   * Stores `entry` as the most recently touched, after forgetting the keys
+   * touched longest ago that have expired, and the oldest key when still full.
+   */
+  #remember(key: string, entry: Entry, now: number): void {
     this.#entries.delete(key);
+    for (const [oldKey, old] of this.#entries) {
+      if (old.expiresAt > now) break;
+      this.#entries.delete(oldKey);
+    }
     if (this.#entries.size >= this.#options.maxEntries) {
       const oldest = this.#entries.keys().next();
       if (!oldest.done) this.#entries.delete(oldest.value);

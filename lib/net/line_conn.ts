@@ -126,7 +126,16 @@ export class LineConn {
     this.#options = options;
     this.#watch(true);
     this.#listen(socket);
-    options.signal?.addEventListener("abort", () => this.#wakeReader());
+    options.signal?.addEventListener("abort", this.#onAbort);
+  }
+
+  /** Wakes a waiting read at shutdown; removed when the connection ends, so the server-wide signal holds no finished connection. */
+  #onAbort = (): void => this.#wakeReader();
+
+  /** Stops watching the connection and the server's signal: it holds nothing shared any more. */
+  #release(): void {
+    this.#watch(false);
+    this.#options.signal?.removeEventListener("abort", this.#onAbort);
   }
 
   #onData = (data: Uint8Array): void => {
@@ -263,7 +272,7 @@ export class LineConn {
 
   #finish(): void {
     this.#ended = true;
-    this.#watch(false);
+    this.#release();
     this.#wakeReader();
     this.#confirmed?.();
   }
@@ -349,7 +358,7 @@ export class LineConn {
     if (this.#closed) return;
     this.#closed = true;
     await this.flush().catch(() => {});
-    this.#watch(false);
+    this.#release();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 1000);
       this.#socket.end(() => {

@@ -127,6 +127,8 @@ class Pop3Run {
     const session = this.#session;
     switch (action.type) {
       case "login": {
+        // A failed login is answered late: replies already due (USER's, say) must not wait behind that delay.
+        await this.#conn.flush();
         const result = await login(action.user, action.password, this.#failures, this.#options);
         if (!result.ok && (result.reason === "auth" || result.reason === "locked")) this.#failures++;
         if (result.ok) ({ lock: this.#lock, maildrop: this.#maildrop } = result);

@@ -87,6 +87,8 @@ async function carryOut(
       break;
     }
     case "authenticate": {
+      // A failed login is answered late: replies already due (EHLO's, say) must not wait behind that delay.
+      await conn.flush();
       const { name, password, sessionFailures } = action;
       const attempt = {
         name,

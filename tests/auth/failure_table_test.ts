@@ -46,3 +46,26 @@ Deno.test("FailureTable keeps at most maxEntries keys, forgetting the one touche
   for (let i = 0; i < 10_000; i++) table.fail(`spray${i}`, 5);
   assert.equal(table.size, 4);
 });
+
+Deno.test("FailureTable forgets expired keys as new failures come, so it drains without reaching maxEntries", () => {
+  const table = new FailureTable({ ...OPTIONS, maxEntries: 100 });
+  for (const key of ["a", "b", "c"]) table.fail(key, 0);
+  table.fail("d", 3000);
+  assert.equal(table.size, 4);
+  table.fail("e", 5000);
+  assert.equal(table.size, 2, "a, b and c expired at 5000 and are gone; d is kept");
+  table.fail("f", 8000);
+  assert.equal(table.size, 2, "d expired at 8000");
+  table.fail("g", 8000);
+  assert.equal(table.lockedUntil("d", 8000), undefined);
+});
+
+Deno.test("FailureTable keeps a locked key past the window while its lock lasts", () => {
+  const table = new FailureTable({ ...OPTIONS, lockoutMs: 20_000 });
+  for (let t = 0; t < 3; t++) table.fail("a", t);
+  table.fail("b", 10_000);
+  assert.equal(table.lockedUntil("a", 10_000), 20_002);
+  table.fail("c", 20_002);
+  assert.equal(table.lockedUntil("a", 20_002), undefined);
+  assert.equal(table.size, 1, "a's lock and b's window are over");
+});
