@@ -116,7 +116,8 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /**
  * Prints the server's `listening` line and stops it gracefully on SIGINT or
  * SIGTERM: no new connections, open sessions answered at their next read,
- * the log flushed, then exit status 0.
+ * the log flushed, then exit status 0. On SIGUSR1 it logs one line of
+ * memory figures (`memoryLine`), for watching a long-running server.
  */
 export function serveUntilSignal(
   name: string,
@@ -136,4 +137,15 @@ export function serveUntilSignal(
   };
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
+  Deno.addSignalListener("SIGUSR1", () => log.line(memoryLine(name)));
+}
+
+/**
+ * One log line of the process's memory, in bytes:
+ * `<time> <name> memory rss=… heap_used=… heap_total=… external=…`.
+ */
+export function memoryLine(name: string): string {
+  const { rss, heapUsed, heapTotal, external } = Deno.memoryUsage();
+  return `${new Date().toISOString()} ${name} memory rss=${rss} heap_used=${heapUsed} heap_total=${heapTotal} ` +
+    `external=${external}`;
 }

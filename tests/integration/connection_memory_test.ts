@@ -5,12 +5,13 @@
  * starts it, and the growth of its RSS read from /proc/PID/status. A
  * connection that stays reachable after it ended (issue 17: about 5 KiB
  * each) shows as tens of MiB here; a warm-up first lets the heap reach its
- * working size, so that what follows measures only what is kept.
+ * working size, so that what follows measures only what is kept. SIGUSR1
+ * then makes the server log its heap figures.
  */
 
 import assert from "node:assert/strict";
 import { POP3_READY } from "../helpers/pop3_server.ts";
-import { makeTempRoot, procMemory, REPO_ROOT, spawnServer } from "../helpers/server_process.ts";
+import { makeTempRoot, procMemory, REPO_ROOT, spawnServer, waitFor } from "../helpers/server_process.ts";
 import { SMTP_READY } from "../helpers/smtp_server.ts";
 
 const WARM_UP = 1_500;
@@ -84,6 +85,12 @@ for (
             `over ${MEASURED} sessions (${grownMib.toFixed(1)} MiB)`,
         );
         assert.ok(grownMib < MARGIN_MIB, `RSS grew ${grownMib.toFixed(1)} MiB over ${MEASURED} ended sessions`);
+        Deno.kill(pid, "SIGUSR1");
+        const memory = / memory rss=(\d+) heap_used=(\d+) heap_total=(\d+) external=(\d+)\n/;
+        await waitFor("the memory line", () => memory.test(process.stderrText()));
+        const [, rss, heapUsed] = memory.exec(process.stderrText())!.map(Number);
+        console.log(`${server.script}: SIGUSR1 says rss=${rss} heap_used=${heapUsed}`);
+        assert.ok(rss > 0 && heapUsed > 0 && heapUsed < rss);
       } finally {
         await process.stop();
       }
