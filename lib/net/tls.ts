@@ -32,11 +32,14 @@ export interface TlsFiles {
 /**
  * Reads both files and checks that they hold a certificate and the private
  * key that matches it, so a mistake shows at start-up rather than as failed
- * handshakes.
+ * handshakes. A key file that group or others may open is refused, as
+ * OpenSSH refuses one: whoever can read it can pose as this server.
  *
- * @throws {Error} saying which file is unreadable or wrong
+ * @throws {Error} saying which file is unreadable or wrong, or the `chmod`
+ *   that makes the key private
  */
 export async function readTlsIdentity(files: TlsFiles): Promise<TlsIdentity> {
+  await checkKeyPrivate(files.keyFile);
   const [cert, key] = await Promise.all([files.certFile, files.keyFile].map((path) => io(path, Deno.readTextFile)));
   let certificate: X509Certificate;
   try {
@@ -102,10 +105,29 @@ export class TlsCredentials {
   }
 }
 
-/** The files' modification times (and sizes) as one string, to notice a change. */
+/**
+ * The files' modification times, sizes and modes as one string, to notice a
+ * change (a `chmod` alone too, which leaves the time as it was).
+ */
 async function modified(files: TlsFiles): Promise<string> {
   const stats = await Promise.all([files.certFile, files.keyFile].map((path) => io(path, Deno.stat)));
-  return stats.map((s) => `${s.mtime?.getTime()}:${s.size}`).join(",");
+  return stats.map((s) => `${s.mtime?.getTime()}:${s.size}:${s.mode}`).join(",");
+}
+
+/**
+ * Refuses a private key file with any permission bit for group or others.
+ * Where the system keeps no Unix modes (Windows: `mode` is null) there is
+ * nothing to check.
+ *
+ * @throws {Error} naming the file, its mode and the `chmod 600` that fixes it
+ */
+async function checkKeyPrivate(keyFile: string): Promise<void> {
+  const mode = (await io(keyFile, Deno.stat)).mode;
+  if (mode === null || (mode & 0o077) === 0) return;
+  const octal = (mode & 0o777).toString(8).padStart(4, "0");
+  throw new Error(
+    `Cannot use ${keyFile}: a private key open to group or others (mode ${octal}); run chmod 600 ${keyFile}`,
+  );
 }
 
 /** Runs a file operation, turning its failure into "Cannot read PATH: reason". */
