@@ -15,7 +15,22 @@ const decoder = new TextDecoder();
 const LEADING_FIELDS = ["from", "to", "subject"];
 
 /** The fields `parseRecordHeader` reports. */
-const WANTED_FIELDS = new Set(["from", "to", "subject", "received"]);
+const WANTED_FIELDS = new Set(["from", "to", "subject"]);
+
+/**
+ * Longest leading From/To/Subject block after which the trace line is
+ * still put: past it the trace goes first, so that a reader that looks at
+ * the first 64 KiB of a record (as the mailbox scanner does) always finds it.
+ */
+export const LEADING_BLOCK_LIMIT = 16 * 1024;
+
+/**
+ * A field of ours put right after a trace line that went first when the
+ * message itself begins with a space or tab: that line, a continuation,
+ * would otherwise continue our trace field. It continues this one instead,
+ * and no sender byte is changed.
+ */
+const STRAY_CONTINUATION_FIELD = "X-Stray-Continuation: the message began with the folded line that follows";
 
 /**
  * A POP3 unique-id: 1 to 70 printable characters (RFC 1939 §7, UIDL); ";"
@@ -43,8 +58,11 @@ export interface RecordHeader {
  *
  * The trace goes right after the `Subject:` field (and its continuation
  * lines) when the header block begins with `From:`, `To:`, `Subject:` in
- * that order, which gives the assignment's layout; otherwise it becomes the
- * first line, where RFC 5321 §4.4 puts trace fields.
+ * that order and that block is at most `LEADING_BLOCK_LIMIT` octets, which
+ * gives the assignment's layout; otherwise it becomes the first line, where
+ * RFC 5321 §4.4 puts trace fields. Either way the trace line is the first
+ * line of the record that begins a `Received:` field, and no sender line
+ * can continue it (see `STRAY_CONTINUATION_FIELD`): what it says is ours.
  *
  * @param chunks The message in wire form: dot-stuffed, CRLF line ends,
  *   without the end-of-data line; each chunk holds whole lines. They are
@@ -57,8 +75,10 @@ export function buildRecord(chunks: Uint8Array[], traceLine: string): Uint8Array
   if (/[\r\n]/.test(traceLine)) {
     throw new TypeError(`Cannot build record: trace line contains CR or LF: ${JSON.stringify(traceLine)}`);
   }
-  const trace = encoder.encode(`${traceLine}\r\n`);
   const at = tracePosition(chunks);
+  const first = chunks.find((c) => c.length > 0);
+  const folds = at.chunk === 0 && at.offset === 0 && (first?.[0] === 0x20 || first?.[0] === 0x09);
+  const trace = encoder.encode(`${traceLine}\r\n${folds ? `${STRAY_CONTINUATION_FIELD}\r\n` : ""}`);
   const record = chunks.slice(0, at.chunk);
   const split = chunks[at.chunk];
   if (split !== undefined && at.offset > 0) record.push(split.subarray(0, at.offset));
@@ -86,7 +106,10 @@ function* linesOf(chunks: Uint8Array[]): Generator<{ chunk: number; start: numbe
 function tracePosition(chunks: Uint8Array[]): { chunk: number; offset: number } {
   let expected = 0;
   let after = { chunk: 0, offset: 0 };
+  let octets = 0;
   for (const { chunk, start, end } of linesOf(chunks)) {
+    octets += end - start;
+    if (octets > LEADING_BLOCK_LIMIT) return { chunk: 0, offset: 0 };
     const line = chunks[chunk].subarray(start, end);
     const continuation = line[0] === 0x20 || line[0] === 0x09;
     if (continuation && expected > 0) {
@@ -121,16 +144,18 @@ function startsField(line: Uint8Array, name: string): boolean {
  *
  * Values are unfolded (RFC 5322 §2.2.3), trimmed and decoded as UTF-8 with
  * U+FFFD for bad bytes; encoded words (RFC 2047) are left as they are. The
- * first `Received:` field is ours (`buildRecord` puts it before any other):
- * its id is the token after " id " ending at the last ";", and its time is
- * the RFC 5322 date-time after that ";".
+ * first line that begins a `Received:` field is our trace line
+ * (`buildRecord` puts it before any other): the id and the time are read
+ * from that one line, never from lines that continue the field, which a
+ * sender may have written. The id is the token after " id " ending at the
+ * line's last ";", the time the RFC 5322 date-time after that ";".
  *
  * @param header The record's header block in stored form, up to the empty
  *   line; anything after the first empty line is ignored.
  */
 export function parseRecordHeader(header: Uint8Array): RecordHeader {
   const fields = firstFields(decoder.decode(header));
-  const trace = fields.get("received") ?? "";
+  const trace = fields.get(TRACE) ?? "";
   const semicolon = trace.lastIndexOf(";");
   const id = semicolon < 0 ? undefined : TRACE_ID.exec(trace.slice(0, semicolon))?.[1];
   const time = semicolon < 0 ? NaN : Date.parse(trace.slice(semicolon + 1));
@@ -143,7 +168,13 @@ export function parseRecordHeader(header: Uint8Array): RecordHeader {
   };
 }
 
-/** The first value of each wanted field, keyed by lower-case name. */
+/** The key under which `firstFields` gives the first line of the first `Received:` field. */
+const TRACE = "received line";
+
+/**
+ * The first value of each wanted field, keyed by lower-case name, and the
+ * first line of the first `Received:` field (without its name) as `TRACE`.
+ */
 function firstFields(text: string): Map<string, string> {
   const found = new Map<string, string>();
   let name = "";
@@ -164,6 +195,7 @@ function firstFields(text: string): Map<string, string> {
     const colon = line.indexOf(":");
     name = colon < 0 ? "" : line.slice(0, colon).trimEnd().toLowerCase();
     value = colon < 0 ? "" : line.slice(colon + 1);
+    if (name === "received" && !found.has(TRACE)) found.set(TRACE, value);
   }
   keep();
   return found;

@@ -9,6 +9,14 @@
  * as spelled in `userlogincred.txt` (never raw client input), and a record
  * becomes visible to `list` only once it has been written in full.
  *
+ * What every store promises about ids: a record's id (POP3 UIDL) is the id
+ * of the trace line it was delivered with, on every front-end, across
+ * restarts and index rebuilds, and whatever the message holds (`buildRecord`
+ * keeps sender bytes from continuing or hiding the trace line); ids come
+ * from `newMessageId`, so none is given to two messages of a mailbox, and
+ * deleting a record changes no other record's id. (A record without our
+ * trace line, from a mailbox edited by hand, gets a `fallbackId` instead.)
+ *
  * @module
  */
 
@@ -20,7 +28,11 @@ export interface MailRecord {
   storedLength: number;
   /** Octets of the message as a POP3 client sees it: CRLF lines, unstuffed. */
   size: number;
-  /** The unique id from our `Received:` trace line (POP3 UIDL). */
+  /**
+   * The unique id from our `Received:` trace line (POP3 UIDL): the id the
+   * delivery's trace line was built with, which the `250` named. No byte of
+   * the message can change it, and it is never another record's.
+   */
   id: string;
   /** The `From:` header value, unfolded, or "" when absent. */
   from: string;
@@ -28,7 +40,7 @@ export interface MailRecord {
   to: string;
   /** The `Subject:` header value, unfolded, or "" when absent. */
   subject: string;
-  /** The arrival time from our `Received:` trace line. */
+  /** The arrival time from our `Received:` trace line, which no byte of the message can change. */
   received: Date;
 }
 

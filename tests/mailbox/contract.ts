@@ -6,7 +6,10 @@
  */
 
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import type { MailStore } from "../../lib/mailbox/store.ts";
+import { newMessageId } from "../../lib/smtp/trace.ts";
+import { fuzzParams } from "../fuzz/fuzz.ts";
 import {
   assertBytes,
   assertRecords,
@@ -47,6 +50,39 @@ const TRICKY = concat([
   Uint8Array.from({ length: 128 }, (_, i) => 0x80 + i),
   bytesOf("\r\n.\r\n"),
 ]);
+
+/** Message lines that try to shape the record's id or date, among plain ones. */
+const HOSTILE_LINE = fc.oneof(
+  fc.constantFrom(
+    " id FORGED; Tue, 1 Jan 2030 00:00:00 +0000",
+    "\tid FORGED;",
+    " ;",
+    "Received: from x by y with ESMTP id FORGED; Tue, 1 Jan 2030 00:00:00 +0000",
+    "From: a@localhost",
+    "To: b@localhost",
+    "Subject: s",
+    "",
+    ".",
+  ),
+  fc.string({ maxLength: 40 }).map((text) => text.replace(/[\r\n]/g, "")),
+);
+
+/** One step of the id property: deliver a message of these lines, or delete the listed record at this index. */
+const ID_STEP = fc.oneof(
+  fc.record({ deliver: fc.array(HOSTILE_LINE, { maxLength: 8 }) }),
+  fc.record({ remove: fc.nat(20) }),
+);
+
+/** Checks that the store lists exactly `expected` ids, in order, and its maildrop serves the same. */
+async function assertIds(store: MailStore, user: string, expected: string[]): Promise<void> {
+  assert.deepEqual((await store.list(user)).map((r) => r.id), expected);
+  const maildrop = await store.openMaildrop(user);
+  try {
+    assert.deepEqual(Array.from({ length: maildrop.count }, (_, i) => maildrop.id(i)), expected);
+  } finally {
+    maildrop.close();
+  }
+}
 
 /** The contract: what each store must do, as name and check on a fresh fixture. */
 const CONTRACT: Record<string, (fixture: StoreFixture) => Promise<void>> = {
@@ -184,6 +220,30 @@ const CONTRACT: Record<string, (fixture: StoreFixture) => Promise<void>> = {
     assert.deepEqual((await store.list("Andrew")).map((r) => r.id), ["U1"]);
     await store.remove("Andrew", new Set(["U1"]));
     assert.deepEqual(await store.list("Andrew"), []);
+  },
+
+  "keeps every message's id as delivered, whatever its content, through deliveries and deletions": async (
+    { store },
+  ) => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(ID_STEP, { maxLength: 12 }), async (steps) => {
+        const user = `User${run++}`;
+        const ids: string[] = [];
+        for (const step of steps) {
+          if ("deliver" in step) {
+            const id = newMessageId();
+            await deliver(store, [user], step.deliver.map((line) => `${line}\r\n`).join(""), id);
+            ids.push(id);
+          } else if (ids.length > 0) {
+            const [gone] = ids.splice(step.remove % ids.length, 1);
+            await store.remove(user, new Set([gone]));
+          }
+          await assertIds(store, user, ids);
+        }
+      }),
+      fuzzParams(25),
+    );
   },
 
   "holds the session lock exclusively until released": async ({ store }) => {

@@ -57,6 +57,23 @@ Deno.test("buildRecord places the trace line", async (t) => {
     },
     { name: "alone in an empty message", message: "", record: "<T>\r\n.\r\n" },
     {
+      name: "first, and followed by a field of ours, when the message begins with a folded line",
+      message: " id FORGED; Tue, 1 Jan 2030 00:00:00 +0000\r\nSubject: x\r\n\r\nb\r\n",
+      record: "<T>\r\nX-Stray-Continuation: the message began with the folded line that follows\r\n" +
+        " id FORGED; Tue, 1 Jan 2030 00:00:00 +0000\r\nSubject: x\r\n\r\nb\r\n.\r\n",
+    },
+    {
+      name: "first, and followed by a field of ours, when the message begins with a tab",
+      message: "\t;\r\n\r\nb\r\n",
+      record:
+        "<T>\r\nX-Stray-Continuation: the message began with the folded line that follows\r\n\t;\r\n\r\nb\r\n.\r\n",
+    },
+    {
+      name: "first when the From, To, Subject block is over 16 KiB",
+      message: `From: a@x\r\nTo: b@x\r\nSubject: a\r\n${" x\r\n".repeat(5000)}\r\nb\r\n`,
+      record: `<T>\r\nFrom: a@x\r\nTo: b@x\r\nSubject: a\r\n${" x\r\n".repeat(5000)}\r\nb\r\n.\r\n`,
+    },
+    {
       name: "without touching stuffed lines",
       message: "Subject: x\r\n\r\n.\r\n..\r\n",
       record: "<T>\r\nSubject: x\r\n\r\n..\r\n...\r\n.\r\n",
@@ -106,9 +123,14 @@ Deno.test("parseRecordHeader reads the fields and our trace line", async (t) => 
       want: { subject: "a long\tone", to: "x, y" },
     },
     {
-      name: "a folded trace line",
+      name: "only the trace line itself, not sender lines that continue it",
+      header: `${TRACE}\r\n id FORGEDID123; Tue, 1 Jan 2030 00:00:00 +0000\r\n`,
+      want: { id: "1abc2def", received: TRACE_TIME },
+    },
+    {
+      name: "no id from a trace field folded over lines (we write one line)",
       header: "Received: from h (1.2.3.4)\r\n by mail.test with ESMTP id Q7;\r\n Fri, 27 Nov 2026 09:45:57 +0000\r\n",
-      want: { id: "Q7", received: TRACE_TIME },
+      want: { id: undefined, received: new Date(0) },
     },
     {
       name: "the first of several trace lines",
