@@ -17,7 +17,10 @@ export interface DecodedMessage {
    * marker. Each chunk holds whole lines. Empty after a problem.
    */
   chunks: Uint8Array[];
-  /** Octets of the unstuffed message with CRLF line ends. */
+  /**
+   * Octets of the unstuffed message with CRLF line ends, as received: lines
+   * over a limit count too, though nothing of them is kept.
+   */
   size: number;
   /** Set when the message broke a limit; nothing must be stored then. */
   problem?: DataProblem;
@@ -42,6 +45,9 @@ export class DataDecoder {
   #partial: Uint8Array | undefined;
   #partialTooLong = false;
   #partialEndsCr = false;
+  /** Octets of the unfinished line so far, counted even once it is too long to keep. */
+  #partialOctets = 0;
+  #partialDot = false;
   #maxSize: number;
   #maxLine: number;
 
@@ -84,18 +90,21 @@ export class DataDecoder {
   #endPartial(rest: Uint8Array): boolean {
     const partial = this.#partial;
     const tooLong = this.#partialTooLong;
+    const octets = this.#partialOctets + rest.length - (this.#partialDot ? 1 : 0);
     this.#partial = undefined;
     this.#partialTooLong = false;
+    this.#partialOctets = 0;
     if (!tooLong) {
       const line = join(partial!, rest);
       return this.#lines(line, 0, line.length) >= 0;
     }
     this.#fail("line");
+    this.#size += octets;
     this.#afterCrlf = rest.length > 1 ? rest[rest.length - 2] === CR : this.#partialEndsCr;
     return false;
   }
 
-  /** Octets of the unstuffed message so far, in the lines complete so far. */
+  /** Octets of the unstuffed message so far, in the lines complete so far (over-long ones too). */
   get size(): number {
     return this.#size;
   }
@@ -134,6 +143,8 @@ export class DataDecoder {
         // Count the run before it, so the first limit broken in stream order is the one reported.
         this.#keep(buf.subarray(run, start));
         this.#fail("line");
+        // Not kept, but received: the log's size says what the client sent.
+        this.#size += buf[start] === DOT ? length - 1 : length;
       } else if (!crlf || cr < lf - 1 || loneDot) {
         this.#keep(buf.subarray(run, start));
         for (const piece of normalize(buf.subarray(start, crlf ? lf - 1 : lf))) {
@@ -159,6 +170,8 @@ export class DataDecoder {
   }
 
   #keepPartial(bytes: Uint8Array): void {
+    if (this.#partialOctets === 0) this.#partialDot = bytes[0] === DOT;
+    this.#partialOctets += bytes.length;
     this.#partialEndsCr = bytes[bytes.length - 1] === CR;
     if (this.#partialTooLong) return;
     const partial = this.#partial === undefined ? bytes.slice() : join(this.#partial, bytes);

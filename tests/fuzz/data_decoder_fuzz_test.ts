@@ -43,8 +43,9 @@ function decode(input: Uint8Array, sizes: readonly number[], limits: Limits): Ou
  * first line "." CRLF whose previous line ended in CRLF (or that starts the
  * data). Other lines are split at bare CRs and stored with CRLF; a lone
  * ".", and a "." just after a bare CR, are content and stored stuffed. A line longer than `maxLine` (its
- * stuffing dot not counted) is dropped with problem "line"; the first limit
- * broken, in order, names the problem.
+ * stuffing dot not counted) is dropped with problem "line", its octets as
+ * received still counted in the size; the first limit broken, in order,
+ * names the problem.
  */
 function model(input: Uint8Array, limits: Limits): Outcome {
   const s = latin1(input);
@@ -63,6 +64,7 @@ function model(input: Uint8Array, limits: Limits): Outcome {
     afterCrlf = crlf;
     if (line.length - (line[0] === "." ? 1 : 0) > limits.maxLine) {
       problem ??= "line";
+      size += line.length - (line[0] === "." ? 1 : 0);
       continue;
     }
     for (const [i, piece] of line.slice(0, crlf ? -2 : -1).split("\r").entries()) {

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { assertBytesEqual, encode } from "../helpers/bytes.ts";
 import { delivered, readMailbox, readRecords } from "../helpers/mailbox_file.ts";
-import { procMemory } from "../helpers/server_process.ts";
+import { procMemory, waitFor } from "../helpers/server_process.ts";
 import { SmtpClient, stuff } from "../helpers/smtp_client.ts";
 import { withSmtp } from "../helpers/smtp_server.ts";
 
@@ -60,6 +60,40 @@ Deno.test("smtpmail refuses a message with an over-long text line after the fina
       const { records } = await readRecords(server.root, "Andrew");
       assert.equal(records.length, 1);
       assertBytesEqual(delivered(records[0]).message, encode(fits), "message with a 1000-octet line");
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+Deno.test("smtpmail logs a message refused for an over-long line with the size actually received", async () => {
+  await withSmtp(["--text-line-limit", "100"], async (server) => {
+    const client = await SmtpClient.open(server.port);
+    try {
+      // 17 + 7 + 503 (a stuffed line of 501 octets and CRLF, sent in pieces) + 11 + 6 (a bare LF counts as CRLF) + 152.
+      const parts = [
+        "Subject: long\r\n\r\nshort\r\n..",
+        "L".repeat(300),
+        "L".repeat(200),
+        "\r\nmore text\r\n",
+        "abcd\n",
+      ];
+      await client.command("MAIL FROM:<stallings@localhost>", 250);
+      await client.command("RCPT TO:<andrew@localhost>", 250);
+      await client.command("DATA", 354);
+      for (const part of parts) await client.write(part);
+      await client.write(`${"x".repeat(150)}\r\n.\r\n`);
+      assert.match((await client.expect(500)).last, /\b100 octets\b/);
+      await client.quit();
+      const size = 17 + 7 + 503 + 11 + 6 + 152;
+      const logged = new RegExp(
+        ` smtp id=- client=127\\.0\\.0\\.1 from=<stallings@localhost> to=<andrew@localhost> ` +
+          `size=${size} outcome=rejected: line too long\n`,
+      );
+      await waitFor("the log line", () => logged.test(server.stderrText())).catch(() =>
+        assert.fail(`no line matching ${logged} in:\n${server.stderrText()}`)
+      );
+      console.log(`logged: ${/size=\d+ outcome=.*/.exec(server.stderrText())![0]}`);
     } finally {
       await client.close();
     }

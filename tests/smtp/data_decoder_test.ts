@@ -34,8 +34,14 @@ const CASES: Record<string, { input: string; stored?: string; size?: number; pro
     stored: "line1\r\n..hidden\r\n..x\r\n...y\r\n",
     size: 25,
   },
-  "a line over the limit": { input: `${"x".repeat(150)}\r\nok\r\n.\r\n`, problem: "line" },
-  "a message over the size limit": { input: `${"y\r\n".repeat(40)}.\r\n`, problem: "size" },
+  // Lines over a limit are not kept, but count in the size the log reports.
+  "a line over the limit": { input: `${"x".repeat(150)}\r\nok\r\n.\r\n`, size: 156, problem: "line" },
+  "a stuffed line over the limit, ending in a bare LF": {
+    input: `ok\r\n..${"x".repeat(150)}\nok\r\n.\r\n`,
+    size: 4 + 152 + 4,
+    problem: "line",
+  },
+  "a message over the size limit": { input: `${"y\r\n".repeat(40)}.\r\n`, size: 120, problem: "size" },
 };
 
 Deno.test("DataDecoder gives the same result however the input is chunked", async (t) => {
