@@ -7,10 +7,26 @@
 const encoder = new TextEncoder();
 
 /**
- * Control characters a log line must not carry as they are: C0 (line ends
- * among them), DEL, C1, U+2028 and U+2029; written as what they are not.
+ * Characters a log line must not carry as they are: the controls C0 (line
+ * ends among them), DEL and C1, and the Unicode format characters that
+ * change how a line reads (zero-width spaces and joiners and the marks
+ * U+200B-U+200F, the line and paragraph separators U+2028 and U+2029, the
+ * bidi embeddings and overrides U+202A-U+202E and isolates U+2066-U+2069,
+ * and U+FEFF); written as the complement of what may stay.
  */
-const CONTROLS = /[^\x20-\x7e\xa0-\u2027\u202a-\uffff]/g;
+const CONTROLS = /[^\x20-\x7e\xa0-\u200a\u2010-\u2027\u202f-\u2065\u206a-\ufefe\uff00-\uffff]/g;
+
+/** A field value that needs no quoting: visible ASCII without quotes or "=". */
+const PLAIN_VALUE = /^[\x21\x23-\x3c\x3e-\x7e]*$/;
+
+/**
+ * A field value written so that it cannot pass for fields of ours: as it
+ * is when it is visible ASCII without `"` or `=`, else as a JSON string
+ * with "=" written `\u003d`, so that `grep outcome=` finds only our fields.
+ */
+export function logValue(text: string): string {
+  return PLAIN_VALUE.test(text) ? text : JSON.stringify(text).replace(/=/g, "\\u003d");
+}
 
 /**
  * A log line as written: every control character in it escaped as

@@ -10,6 +10,8 @@ import type { Authenticator } from "../auth/authenticator.ts";
 import type { MailStore } from "../mailbox/store.ts";
 import type { LineConn } from "../net/line_conn.ts";
 import type { TlsCredentials } from "../net/tls.ts";
+import { logValue } from "../log.ts";
+import type { LogBudget } from "../log_budget.ts";
 import { formatReply, Replies } from "./reply.ts";
 import type { MessageLog, SmtpAction, SmtpSession, Step } from "./session.ts";
 
@@ -27,8 +29,10 @@ export interface SmtpDriverOptions {
   host: string;
   /** The client's IP address, for the log. */
   clientAddress: string;
-  /** Receives one log line per message, and one per failed TLS handshake. */
+  /** Receives one log line per message, per refused MAIL or RCPT, and per failed TLS handshake. */
   log(line: string): void;
+  /** The server-wide bound on log lines of refused MAIL and RCPT commands. */
+  refusals: LogBudget;
 }
 
 /** Longest SASL response line (RFC 4954 §4: 12288 octets), CRLF included. */
@@ -126,14 +130,20 @@ async function startTls(conn: LineConn, session: SmtpSession, options: SmtpDrive
 
 function send(conn: LineConn, step: Step, options: SmtpDriverOptions): void {
   for (const r of step.replies) conn.write(formatReply(r));
-  if (step.log) options.log(formatLog(step.log));
+  if (step.log === undefined) return;
+  if (step.log.outcome.startsWith("refused at ")) {
+    const skipped = options.refusals.take(Date.now());
+    if (skipped === undefined) return;
+    if (skipped > 0) options.log(`${new Date().toISOString()} smtp refusals not logged: ${skipped}`);
+  }
+  options.log(formatLog(step.log));
 }
 
 /** Formats the one log line written per message. */
 export function formatLog(log: MessageLog): string {
-  const to = log.recipients.map((r) => `<${r}>`).join(",");
-  const from = log.sender === "<>" ? "<>" : `<${log.sender}>`;
-  const user = log.user === undefined ? "" : ` user=${log.user}`;
+  const to = logValue(log.recipients.map((r) => `<${r}>`).join(","));
+  const from = logValue(log.sender === "<>" ? "<>" : `<${log.sender}>`);
+  const user = log.user === undefined ? "" : ` user=${logValue(log.user)}`;
   return `${new Date().toISOString()} smtp id=${log.id} client=${log.client}${user} from=${from} to=${to} ` +
     `size=${log.size} outcome=${log.outcome}`;
 }

@@ -37,7 +37,7 @@ export function isOwnAddress(
  */
 export function fromHeaderAddress(chunks: readonly Uint8Array[]): Mailbox | string {
   const values = headerFields(headerBlock(chunks), "from");
-  if (values.length !== 1) return values.length === 0 ? "no From: field" : "more than one From: field";
+  if (values.length !== 1) return values.length === 0 ? NO_FROM : "more than one From: field";
   const value = stripComments(values[0]).trim();
   if (splitsOutsideQuotes(value, ",")) return "more than one address in From:";
   const angle = /<([^<>]*)>\s*$/.exec(value);
@@ -50,6 +50,9 @@ export function fromHeaderAddress(chunks: readonly Uint8Array[]): Mailbox | stri
   }
   return parseMailbox(addrSpec);
 }
+
+/** Why `fromHeaderAddress` finds no mailbox in a message without a `From:` field. */
+export const NO_FROM = "no From: field";
 
 /** Why `fromHeaderAddress` refuses a display name that shows another address. */
 export const DISPLAY_NAME_SHOWS_ADDRESS = "From: display name shows another address";

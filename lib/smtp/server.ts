@@ -11,6 +11,7 @@ import { Authenticator } from "../auth/authenticator.ts";
 import { UsageError } from "../cli.ts";
 import { openDataRoot } from "../data_root.ts";
 import type { StderrLog } from "../log.ts";
+import { LogBudget } from "../log_budget.ts";
 import { LineConn } from "../net/line_conn.ts";
 import type { RefusalReason } from "../net/server.ts";
 import { acceptConnection, loadTls, type ServerPair, startListeners } from "../tls_setup.ts";
@@ -18,6 +19,9 @@ import type { SmtpConfig } from "./config.ts";
 import { driveSmtp } from "./driver.ts";
 import { formatReply, reply } from "./reply.ts";
 import { SmtpSession } from "./session.ts";
+
+/** Log lines of refused MAIL and RCPT commands: a burst of 100, then 10 a second (about 130 MB a day at most). */
+const REFUSAL_LOG_BUDGET = { burst: 100, perSecond: 10 };
 
 /**
  * Opens the data root, loads the certificate and starts listening; log
@@ -34,6 +38,7 @@ export async function startSmtpServer(config: SmtpConfig, log: StderrLog): Promi
   const host = hostname();
   const domains = new Set(["localhost", host, ...config.domains].map((d) => d.toLowerCase()));
   const auth = new Authenticator({ users, ...config.login, log: (line) => log.line(line) });
+  const refusals = new LogBudget(REFUSAL_LOG_BUDGET);
   const serve = (implicitTls: boolean) => async (socket: Socket, signal: AbortSignal): Promise<void> => {
     const logLine = (line: string) => log.line(line);
     const accepted = await acceptConnection(socket, {
@@ -60,7 +65,7 @@ export async function startSmtpServer(config: SmtpConfig, log: StderrLog): Promi
       postmaster,
       limits: { ...config.limits, maxFailedLogins: config.login.maxFailedLogins },
     });
-    const options = { store, auth, tls, commandLine: config.commandLine, host, clientAddress, log: logLine };
+    const options = { store, auth, tls, commandLine: config.commandLine, host, clientAddress, log: logLine, refusals };
     await driveSmtp(conn, session, options);
   };
   return await startListeners(config, {

@@ -22,7 +22,7 @@ import {
   type SmtpState,
   unavailable,
 } from "./rules.ts";
-import { DISPLAY_NAME_SHOWS_ADDRESS, fromHeaderAddress, isOwnAddress } from "./sender_policy.ts";
+import { DISPLAY_NAME_SHOWS_ADDRESS, fromHeaderAddress, isOwnAddress, NO_FROM } from "./sender_policy.ts";
 import type { MessageLog, SmtpSessionOptions, Step } from "./session_types.ts";
 import { newMessageId, traceLine, withKeyword } from "./trace.ts";
 
@@ -94,9 +94,9 @@ export class SmtpSession {
       case "HELO":
         return this.#hello(c.verb, c.domain);
       case "MAIL":
-        return this.#mail(c.from, c.params);
+        return this.#logRefusal(this.#mail(c.from, c.params), "MAIL", c.from, []);
       case "RCPT":
-        return this.#rcpt(c.to, c.params);
+        return this.#logRefusal(this.#rcpt(c.to, c.params), "RCPT", this.#sender, [formatMailbox(c.to)]);
       case "DATA":
         return this.#startData();
       case "RSET":
@@ -193,16 +193,35 @@ export class SmtpSession {
     return { replies: [plainReply(250, greet, ...keywords)] };
   }
 
+  /** Adds a log line to a step that refused MAIL or RCPT, naming the client, the envelope and the reply. */
+  #logRefusal(step: Step, verb: "MAIL" | "RCPT", sender: Mailbox | null, recipients: string[]): Step {
+    const refusal = step.replies[0];
+    if (refusal === undefined || refusal.code < 400) return step;
+    const status = refusal.status === undefined ? "" : ` ${Math.floor(refusal.code / 100)}.${refusal.status}`;
+    const log: MessageLog = {
+      id: "-",
+      client: this.#options.clientAddress,
+      sender: sender === null ? "<>" : formatMailbox(sender),
+      recipients,
+      size: 0,
+      outcome: `refused at ${verb}: ${refusal.code}${status}`,
+      user: this.#auth.user,
+    };
+    return { ...step, log };
+  }
+
   /**
    * MAIL FROM (RFC 5321 §4.1.1.2): any sender, the null path included; after
-   * AUTH only the user's own address.
+   * AUTH the user's own address or the null path, which is always accepted
+   * (RFC 5321 §4.5.5, §6.1): bounces and DSNs relayed by an authenticated
+   * MTA must get through.
    */
   #mail(from: Mailbox | null, params: Params): Step {
     const problem = checkMailParams(params, this.#options.limits.maxMessageSize);
     if (problem) return this.#fail(problem);
     if (from?.utf8 && !params.has("SMTPUTF8")) return this.#fail(NEEDS_SMTPUTF8);
     const user = this.#auth.user;
-    if (user !== undefined && !isOwnAddress(user, from, this.#options.isLocalDomain)) {
+    if (user !== undefined && from !== null && !isOwnAddress(user, from, this.#options.isLocalDomain)) {
       return this.#fail(Replies.notOwnSender(user, "Sender"));
     }
     this.#sender = from;
@@ -276,8 +295,9 @@ export class SmtpSession {
     const message = this.#data!.result();
     const log = this.#messageLog(message.size, "");
     const users = [...this.#users];
+    const nullSender = this.#sender === null;
     this.#reset();
-    const refusal = this.#refuseMessage(message);
+    const refusal = this.#refuseMessage(message, nullSender);
     if (refusal) return { replies: [refusal.reply], log: { ...log, outcome: `rejected: ${refusal.why}` } };
     const date = this.#options.now?.() ?? new Date();
     log.id = this.#options.newId?.() ?? newMessageId(date);
@@ -298,8 +318,12 @@ export class SmtpSession {
     return { replies: [], action: { type: "deliver", delivery, log } };
   }
 
-  /** Why a complete message must not be stored: a limit broken, or (after AUTH) a From: that is not the user's. */
-  #refuseMessage(message: DecodedMessage): { reply: Reply; why: string } | undefined {
+  /**
+   * Why a complete message must not be stored: a limit broken, or (after
+   * AUTH) a From: that is missing or not the user's; with the null
+   * reverse-path, a From: naming another local user.
+   */
+  #refuseMessage(message: DecodedMessage, nullSender: boolean): { reply: Reply; why: string } | undefined {
     const { maxMessageSize, maxLine } = this.#options.limits;
     if (message.problem === "size") {
       return { reply: reply(552, "3.4", `Message exceeds the size limit of ${maxMessageSize} octets`), why: "too big" };
@@ -314,7 +338,20 @@ export class SmtpSession {
     if (from === DISPLAY_NAME_SHOWS_ADDRESS) {
       return { reply: Replies.notOwnSender(user, "From: display name"), why: from };
     }
+    if (from === NO_FROM) {
+      return { reply: reply(550, "7.1", `Message has no From: header; add one with your own address`), why: from };
+    }
+    // A bounce (null reverse-path) carries its reporting MTA's From:, which may be anyone but another local user.
+    if (nullSender && typeof from !== "string" && !this.#isOtherLocalUser(user, from)) return undefined;
     return { reply: Replies.notOwnSender(user, "From: header"), why: "From: header not the user's" };
+  }
+
+  /** True when `mailbox` is at a local domain and names a user (postmaster included) other than `user`. */
+  #isOtherLocalUser(user: string, mailbox: Mailbox): boolean {
+    if (!this.#options.isLocalDomain(mailbox.domain)) return false;
+    const local = mailbox.local.toLowerCase();
+    const named = local === "postmaster" ? this.#options.postmaster : this.#options.findUser(local);
+    return named !== undefined && named !== user;
   }
 }
 

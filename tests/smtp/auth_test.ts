@@ -147,7 +147,7 @@ Deno.test("SmtpSession lets an authenticated user send only as their own address
     ],
     "another user's address": [{ c: "MAIL FROM:<andrew@localhost>", s: [NOT_OWN_SENDER] }],
     "own name at a foreign domain": [{ c: "MAIL FROM:<stallings@example.com>", s: [NOT_OWN_SENDER] }],
-    "the null path": [{ c: "MAIL FROM:<>", s: [NOT_OWN_SENDER] }],
+    "the null path, always (RFC 5321 §4.5.5: bounces)": [{ c: "MAIL FROM:<>", s: ["250 2.1.0 Sender OK"] }],
     "bare postmaster": [{ c: "MAIL FROM:<postmaster>", s: [NOT_OWN_SENDER] }],
     "relaying stays denied": [OWN_SENDER, {
       c: "RCPT TO:<andrew@example.com>",
@@ -171,11 +171,24 @@ Deno.test("SmtpSession checks an authenticated user's From: header at the end of
   const refused: Record<string, string> = {
     "another user": "From: andrew@localhost\r\n",
     "a foreign domain": "From: Stallings <stallings@example.com>\r\n",
-    "no From: field": "Subject: hi\r\n",
     "two From: fields": "From: stallings@localhost\r\nFrom: andrew@localhost\r\n",
     "two addresses": "From: stallings@localhost, andrew@localhost\r\n",
+  };
+  const noFrom: Record<string, string> = {
+    "no From: field": "Subject: hi\r\n",
     "a From: only in the body": "Subject: hi\r\n\r\nFrom: stallings@localhost\r\n",
   };
+  for (const [name, header] of Object.entries(noFrom)) {
+    await t.step(`refuses ${name}, saying so`, () => {
+      const body = header.includes("\r\n\r\n") ? header : `${header}\r\nhi\r\n`;
+      const { deliveries, outcomes } = runTranscript([...AUTHENTICATED, OWN_SENDER, TO, DATA, {
+        raw: `${body}.\r\n`,
+        s: ["550 5.7.1 Message has no From: header; add one with your own address"],
+      }], LOOPBACK);
+      assert.equal(deliveries.length, 0);
+      assert.deepEqual(outcomes, ["rejected: no From: field"]);
+    });
+  }
   for (const [name, header] of Object.entries(accepted)) {
     await t.step(`accepts ${name}`, () => {
       const { deliveries } = runTranscript([...AUTHENTICATED, OWN_SENDER, TO, DATA, {
@@ -204,6 +217,26 @@ Deno.test("SmtpSession checks an authenticated user's From: header at the end of
     assert.equal(deliveries.length, 0);
     assert.deepEqual(outcomes, ["rejected: From: display name shows another address"]);
   });
+});
+
+Deno.test("SmtpSession takes a bounce (null reverse-path) after AUTH unless its From: is another local user", async (t) => {
+  const BOUNCE_SENDER = { c: "MAIL FROM:<>", s: ["250 2.1.0 Sender OK"] };
+  const cases: [string, string, string][] = [
+    ["the reporting MTA's From:", "From: MAILER-DAEMON@localhost (Mail Delivery System)", "250 2.0.0 OK queued as ID1"],
+    ["a foreign From:", "From: MAILER-DAEMON@relay.example", "250 2.0.0 OK queued as ID1"],
+    ["the user's own From:", "From: stallings@localhost", "250 2.0.0 OK queued as ID1"],
+    ["another local user's From:", "From: andrew@localhost", NOT_OWN_FROM],
+    ["another local user's From:, in other case", "From: Andrew <ANDREW@LOCALHOST>", NOT_OWN_FROM],
+  ];
+  for (const [name, header, answer] of cases) {
+    await t.step(name, () => {
+      const { deliveries } = runTranscript([...AUTHENTICATED, BOUNCE_SENDER, TO, DATA, {
+        raw: `${header}\r\nSubject: Undelivered Mail\r\n\r\nhi\r\n.\r\n`,
+        s: [answer],
+      }], LOOPBACK);
+      assert.equal(deliveries.length, answer.startsWith("250") ? 1 : 0);
+    });
+  }
 });
 
 Deno.test("SmtpSession keeps the receive-only rules for unauthenticated sessions", () => {

@@ -32,7 +32,7 @@ Deno.test("formatMailbox quotes a local part that is not a dot-string, as it cam
   }
 });
 
-Deno.test("formatLog keeps a quoted sender inside its angle brackets", () => {
+Deno.test("formatLog quotes a sender that could pass for fields of ours, so grep outcome= finds only ours", () => {
   const sender = parseMailbox('"x> size=0 outcome=ok"@b.test');
   assert.ok(typeof sender !== "string");
   const line = formatLog({
@@ -45,6 +45,7 @@ Deno.test("formatLog keeps a quoted sender inside its angle brackets", () => {
   });
   assert.match(
     line,
-    /^\S+ smtp id=ID1 client=127\.0\.0\.1 from=<"x> size=0 outcome=ok"@b\.test> to=<andrew@localhost> size=4 outcome=stored$/,
+    /^\S+ smtp id=ID1 client=127\.0\.0\.1 from="<\\"x> size\\u003d0 outcome\\u003dok\\"@b\.test>" to=<andrew@localhost> size=4 outcome=stored$/,
   );
+  assert.equal(line.match(/outcome=/g)?.length, 1);
 });
