@@ -16,10 +16,6 @@ import { ConsoleInput, stdoutOutput } from "./lib/client/terminal.ts";
 
 await runMain(CLIENT_USAGE, async () => {
   const args = parseClientArgs(Deno.args);
-  if (args.help) {
-    console.log(`Usage: ${CLIENT_USAGE}`);
-    return;
-  }
   const caCerts = args.caFile === undefined ? undefined : [await readCaFile(args.caFile)];
   const input = new ConsoleInput({
     source: Deno.stdin,

@@ -7,6 +7,57 @@
 
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import type { StderrLog } from "./log.ts";
+import { VERSION } from "./version.ts";
+
+/**
+ * `--help` or `--version` on a command line: not a mistake, but a request
+ * that `runMain` answers on stdout with exit status 0.
+ */
+export class InfoRequest extends Error {
+  /** What was asked for. */
+  readonly kind: "help" | "version";
+  /** The program's flags, for help. */
+  readonly options: ParseArgsOptionsConfig;
+
+  /**
+   * @param kind what was asked for
+   * @param options the program's flags
+   */
+  constructor(kind: "help" | "version", options: ParseArgsOptionsConfig) {
+    super(`--${kind}`);
+    this.name = "InfoRequest";
+    this.kind = kind;
+    this.options = options;
+  }
+}
+
+/**
+ * One line per flag of a `parseArgs` option table, with the value's name
+ * as `usage` spells it and the default: `  --max-errors N (default 10)`.
+ */
+export function flagLines(options: ParseArgsOptionsConfig, usage: string): string[] {
+  return Object.entries(options).map(([name, option]) => {
+    const spelled = new RegExp(`--${name} ([A-Z_]+)`).exec(usage)?.[1] ?? "VALUE";
+    const value = option.type === "boolean" ? "" : ` ${spelled}`;
+    const repeat = option.multiple ? "..." : "";
+    const fallback = option.default;
+    const shown = Array.isArray(fallback) ? fallback.join(",") : fallback;
+    const suffix = shown === undefined || shown === "" || shown === false ? "" : ` (default ${shown})`;
+    return `  --${name}${value}${repeat}${suffix}`;
+  });
+}
+
+/**
+ * Throws the `InfoRequest` for `--help`/`-h` or `--version` when `args`
+ * holds one (before any other check, so that a help request never meets
+ * a complaint about the rest).
+ *
+ * @throws {InfoRequest} when asked for help or the version
+ */
+export function checkInfoRequest(args: readonly string[], options: ParseArgsOptionsConfig): void {
+  if (args.includes("--help") || args.includes("-h")) throw new InfoRequest("help", options);
+  if (args.includes("--version")) throw new InfoRequest("version", options);
+}
 
 /** A command-line mistake; the entry point prints it and exits with status 2. */
 export class UsageError extends Error {
@@ -49,12 +100,29 @@ const BAD_ADDRESS_CODES = new Set(["ENOTFOUND", "EADDRNOTAVAIL", "EINVAL"]);
  * `--root` that is no directory, a `--host` that is no address here, or
  * either beyond what the task's permissions grant) becomes one line on
  * stderr and exit status 2; another failure to start (a port in use) one
- * line and exit status 1.
+ * line and exit status 1. `--help` prints the usage and every flag with its
+ * default, `--version` the program's name (the usage's first word) and
+ * version; both exit 0.
  */
 export async function runMain(usage: string, main: () => Promise<void>): Promise<void> {
   try {
     await main();
   } catch (error) {
+    if (error instanceof InfoRequest) {
+      const name = usage.split(" ")[0].replace(/\.ts$/, "");
+      console.log(
+        error.kind === "version" ? `${name} ${VERSION}` : [
+          `Usage: ${usage}`,
+          "",
+          "Flags:",
+          ...flagLines(error.options, usage),
+          "",
+          "See README.md for what each does.",
+        ]
+          .join("\n"),
+      );
+      Deno.exit(0);
+    }
     if (
       error instanceof UsageError || error instanceof SyntaxError || error instanceof Deno.errors.NotFound ||
       error instanceof Deno.errors.NotADirectory || error instanceof Deno.errors.IsADirectory
@@ -80,12 +148,14 @@ export async function runMain(usage: string, main: () => Promise<void>): Promise
  * `parseArgs` (an unknown flag, a missing value) into a `UsageError`.
  *
  * @throws {UsageError} also when the number of positional arguments is not `positionals`
+ * @throws {InfoRequest} for `--help` or `--version`
  */
 export function parseFlags<T extends ParseArgsOptionsConfig>(
   args: string[],
   options: T,
   positionals: { count: number; names: string },
 ): { values: Record<string, string | string[] | boolean | undefined>; positionals: string[] } {
+  checkInfoRequest(args, options);
   let parsed;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });

@@ -6,7 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { parsePort, UsageError } from "../cli.ts";
+import { checkInfoRequest, parsePort, UsageError } from "../cli.ts";
 
 /** One-line usage of `mailclient.ts`. */
 export const CLIENT_USAGE =
@@ -24,32 +24,25 @@ export interface ClientConfig {
   caFile?: string;
 }
 
-/** What `parseClientArgs` found: a configuration, or a request for help. */
-export type ClientArgs = { help: true } | ({ help: false } & ClientConfig);
-
 /**
  * Parses `mailclient.ts`'s arguments.
  *
  * @throws {UsageError} on an unknown flag, more than three arguments, an empty host or a bad port
+ * @throws {InfoRequest} for `--help` or `--version`
  */
-export function parseClientArgs(args: string[]): ClientArgs {
+export function parseClientArgs(args: string[]): ClientConfig {
+  const options = { "ca-file": { type: "string" } } as const;
+  checkInfoRequest(args, options);
   let parsed;
   try {
-    parsed = parseArgs({
-      args,
-      options: { help: { type: "boolean", short: "h" }, "ca-file": { type: "string" } },
-      allowPositionals: true,
-      strict: true,
-    });
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  if (parsed.values.help) return { help: true };
   const [host = "localhost", smtp = "2525", pop3 = "1100", ...extra] = parsed.positionals;
   if (extra.length > 0) throw new UsageError(`Expected at most 3 arguments, got ${parsed.positionals.length}`);
   if (host === "" || /\s/.test(host)) throw new UsageError(`Cannot parse server_host: "${host}"`);
   return {
-    help: false,
     host,
     smtpPort: parsePort(smtp, "smtp_port", false),
     pop3Port: parsePort(pop3, "pop3_port", false),

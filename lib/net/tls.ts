@@ -167,3 +167,12 @@ export function acceptTls(socket: Duplex, identity: TlsIdentity, timeoutMs: numb
     server.emit("connection", socket);
   });
 }
+
+/**
+ * The one log line of a failed TLS handshake, the same for STARTTLS, STLS
+ * and the implicit-TLS ports, written when it fails:
+ * `<time> <service> client=<address> TLS handshake failed: <reason>`.
+ */
+export function tlsFailureLine(service: string, clientAddress: string, reason: string): string {
+  return `${new Date().toISOString()} ${service} client=${clientAddress} TLS handshake failed: ${reason}`;
+}
