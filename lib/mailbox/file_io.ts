@@ -8,6 +8,7 @@
 import { RecordScanner, type ScannedRecord } from "./scanner.ts";
 import { totalLength } from "./record.ts";
 import type { SessionLock } from "./store.ts";
+import { openNoFollowSync, refuseLink } from "./no_follow.ts";
 
 /** Bytes read per call when scanning a whole mailbox. */
 export const SCAN_CHUNK = 256 * 1024;
@@ -18,13 +19,10 @@ const WRITE_CHUNK = 1024 * 1024;
 /** Bytes examined per step when looking backwards for the last record end. */
 const TAIL_CHUNK = 64 * 1024;
 
-/** Opens a file, or resolves to `null` when it does not exist. */
-export async function openIfExists(
-  path: string,
-  options: Deno.OpenOptions,
-): Promise<Deno.FsFile | null> {
+/** Opens a file (never through a symbolic link: `openNoFollowSync`), or returns `null` when it does not exist. */
+export function openIfExists(path: string, options: Deno.OpenOptions): Deno.FsFile | null {
   try {
-    return await Deno.open(path, options);
+    return openNoFollowSync(path, options);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return null;
     throw error;
@@ -41,7 +39,7 @@ export async function withLock<T>(
 ): Promise<T> {
   // Opening and an uncontended flock are quick system calls: done synchronously they
   // avoid two trips through the blocking thread pool on every delivery batch.
-  const lock = Deno.openSync(lockPath, { read: true, write: true, create: true, mode: 0o600 });
+  const lock = openNoFollowSync(lockPath, { read: true, write: true, create: true, mode: 0o600 });
   try {
     if (!lock.tryLockSync(true)) await lock.lock(true);
     return await fn();
@@ -57,7 +55,7 @@ export async function withLock<T>(
  * @returns The lock, or `null` when another holder has it.
  */
 export async function tryLock(lockPath: string): Promise<SessionLock | null> {
-  const file = await Deno.open(lockPath, { read: true, write: true, create: true, mode: 0o600 });
+  const file = openNoFollowSync(lockPath, { read: true, write: true, create: true, mode: 0o600 });
   let locked = false;
   try {
     locked = await file.tryLock(true);
@@ -81,6 +79,7 @@ export async function tryLock(lockPath: string): Promise<SessionLock | null> {
 
 /** Flushes a directory's entries (a created or renamed file) to disk. */
 export async function syncDir(dir: string): Promise<void> {
+  refuseLink(dir);
   const handle = await Deno.open(dir, { read: true });
   try {
     await handle.sync();

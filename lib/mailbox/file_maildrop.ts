@@ -19,6 +19,7 @@ import {
 import { BytesMaildrop, RecordTable, TableMaildrop } from "./maildrop_table.ts";
 import type { ReadAt } from "./record_ids.ts";
 import type { Maildrop } from "./store.ts";
+import { openNoFollowSync } from "./no_follow.ts";
 
 /** Largest chunk `read` yields. */
 const READ_CHUNK = 64 * 1024;
@@ -41,7 +42,7 @@ export interface OpenedMaildrop {
 export async function openFileMaildrop(path: string, indexPath: string): Promise<OpenedMaildrop> {
   let file: Deno.FsFile;
   try {
-    file = Deno.openSync(path, { read: true });
+    file = openNoFollowSync(path, { read: true });
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
     return { maildrop: new BytesMaildrop(new Uint8Array(), new RecordTable(0, 0)), fullScan: false };
@@ -195,7 +196,7 @@ class FileMaildrop extends TableMaildrop {
 /** The index at `path` opened for reading, or `null` when it is missing or cannot be opened: a cache, it is then ignored. */
 function openQuietly(path: string): Deno.FsFile | null {
   try {
-    return Deno.openSync(path, { read: true });
+    return openNoFollowSync(path, { read: true });
   } catch {
     return null;
   }

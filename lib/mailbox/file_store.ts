@@ -20,6 +20,7 @@ import { GroupCommit } from "./group_commit.ts";
 import { type IndexPaths, indexRewrittenMailbox, refreshIndex, updateIndex } from "./index_writer.ts";
 import { appendRecords, listRecords, openMailbox, removeRecords, withdrawRecord } from "./mailbox_file.ts";
 import type { Delivery, Maildrop, MailRecord, MailStore, SessionLock } from "./store.ts";
+import { openNoFollowSync } from "./no_follow.ts";
 
 const MAILBOX = "mymailbox";
 const DELIVERY_LOCK = "mymailbox.lock";
@@ -115,7 +116,7 @@ export class FileMailStore implements MailStore {
   /** Lists the complete records, reading the file in bounded chunks. */
   async list(user: string): Promise<MailRecord[]> {
     const path = join(this.#dirOf(user), MAILBOX);
-    const file = await openIfExists(path, { read: true });
+    const file = openIfExists(path, { read: true });
     if (file === null) return [];
     try {
       return await listRecords(file);
@@ -148,7 +149,7 @@ export class FileMailStore implements MailStore {
     if (remove.size === 0) return;
     const dir = await this.#userDir(user);
     await withLock(join(dir, DELIVERY_LOCK), async () => {
-      const file = await openIfExists(join(dir, MAILBOX), { read: true });
+      const file = openIfExists(join(dir, MAILBOX), { read: true });
       if (file === null) return;
       let kept: MailRecord[] | null;
       try {
@@ -207,7 +208,7 @@ export class FileMailStore implements MailStore {
   /** Rejects when the user's mailbox exists but cannot be opened for writing. */
   async #checkWritable(user: string): Promise<void> {
     const dir = await this.#userDir(user);
-    const file = await openIfExists(join(dir, MAILBOX), { write: true });
+    const file = openIfExists(join(dir, MAILBOX), { write: true });
     file?.close();
   }
 
@@ -215,7 +216,7 @@ export class FileMailStore implements MailStore {
   async #withdraw(user: string, record: Uint8Array[]): Promise<void> {
     const dir = await this.#userDir(user);
     await withLock(join(dir, DELIVERY_LOCK), async () => {
-      const file = await openIfExists(join(dir, MAILBOX), { read: true, write: true });
+      const file = openIfExists(join(dir, MAILBOX), { read: true, write: true });
       if (file === null) return;
       let replaced: boolean;
       try {
@@ -284,7 +285,7 @@ async function* streamRange(
   offset: number,
   length: number,
 ): AsyncGenerator<Uint8Array> {
-  const file = await Deno.open(path, { read: true });
+  const file = openNoFollowSync(path, { read: true });
   try {
     yield* readRange(file, offset, length);
   } finally {

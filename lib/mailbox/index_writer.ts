@@ -25,6 +25,7 @@ import {
 } from "./maildrop_index.ts";
 import { totalLength } from "./record.ts";
 import type { MailRecord } from "./store.ts";
+import { openNoFollowSync } from "./no_follow.ts";
 
 /** Index text gathered before one write. */
 const FLUSH_AT = 64 * 1024;
@@ -99,7 +100,7 @@ export async function updateIndex(
  * (`updateIndex`), after a change that may have cut or replaced the file.
  */
 export async function refreshIndex(path: string, paths: IndexPaths): Promise<boolean> {
-  using mailbox = await Deno.open(path, { read: true });
+  using mailbox = openNoFollowSync(path, { read: true });
   return await updateIndex(mailbox, paths);
 }
 
@@ -145,7 +146,7 @@ async function writeIndex(
 ): Promise<void> {
   const options = { write: true, create: true, truncate: true, mode: 0o600 };
   try {
-    const file = Deno.openSync(paths.tmpPath, options);
+    const file = openNoFollowSync(paths.tmpPath, options);
     try {
       writeAllSync(file, encoder.encode(indexHeader(identity)));
       const lines = new IndexLines(file);
@@ -192,7 +193,7 @@ class IndexLines {
 /** Opens a file for reading and writing, or returns `null` when it does not exist. */
 function openIfExistsSync(path: string): Deno.FsFile | null {
   try {
-    return Deno.openSync(path, { read: true, write: true });
+    return openNoFollowSync(path, { read: true, write: true });
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return null;
     throw error;

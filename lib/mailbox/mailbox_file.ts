@@ -8,6 +8,7 @@
 import { completeLength, copyRange, readRange, scanFile, writeChunksSync } from "./file_io.ts";
 import { concatBytes, fallbackId, uniqueIds } from "./record.ts";
 import type { MailRecord } from "./store.ts";
+import { openNoFollowSync } from "./no_follow.ts";
 
 /** Where a record lies in the mailbox file. */
 export type Span = Pick<MailRecord, "offset" | "storedLength">;
@@ -19,12 +20,12 @@ export type Span = Pick<MailRecord, "offset" | "storedLength">;
  */
 export function openMailbox(path: string): { file: Deno.FsFile; created: boolean } {
   try {
-    return { file: Deno.openSync(path, { read: true, write: true }), created: false };
+    return { file: openNoFollowSync(path, { read: true, write: true }), created: false };
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   const options = { read: true, write: true, createNew: true, mode: 0o600 };
-  return { file: Deno.openSync(path, options), created: true };
+  return { file: openNoFollowSync(path, options), created: true };
 }
 
 /**
@@ -72,7 +73,7 @@ export async function replaceMailbox(
   const { path, tmpPath } = paths;
   const options = { write: true, create: true, truncate: true, mode: 0o600 };
   try {
-    const replacement = await Deno.open(tmpPath, options);
+    const replacement = openNoFollowSync(tmpPath, options);
     try {
       for (const [offset, length] of contiguousRuns(kept)) {
         await copyRange(file, offset, length, replacement);
