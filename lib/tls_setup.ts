@@ -10,7 +10,7 @@ import { parsePort, UsageError } from "./cli.ts";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { plainAddress } from "./net/client_key.ts";
-import { ConnectionCaps, type RefusalReason, type RunningServer, startServer } from "./net/server.ts";
+import { ConnectionCaps, type RefusalReason, type RunningServer, type SessionSlot, startServer } from "./net/server.ts";
 import { acceptTls, HANDSHAKE_TIMEOUT_MS, TlsCredentials } from "./net/tls.ts";
 
 /** The flags' part of both usage lines. */
@@ -175,7 +175,7 @@ export interface ListenerHandlers {
   /** Turns away a connection over a cap, on the implicit-TLS port or not. */
   refuse(socket: Socket, reason: RefusalReason, implicitTls: boolean): void;
   /** Serves one connection of the implicit-TLS port or not. */
-  serve(implicitTls: boolean): (socket: Socket, signal: AbortSignal) => Promise<void>;
+  serve(implicitTls: boolean): (socket: Socket, slot: SessionSlot) => Promise<void>;
 }
 
 /**

@@ -8,21 +8,24 @@
 import type { Duplex } from "node:stream";
 import { type Line, LineSplitter } from "./line_splitter.ts";
 import { isShared, OUTPUT_BUFFER_SIZE, OutputBuffer, recycle } from "./output_buffer.ts";
+import { type Expiry, ReadWatch } from "./read_watch.ts";
 import { acceptTls, HANDSHAKE_TIMEOUT_MS, type TlsIdentity } from "./tls.ts";
 
 /**
  * Why `readLine` returned no line: the input ended or the connection failed
  * ("eof"); the client sent nothing, or took none of the output, for the idle
- * timeout, or missed a line or data-rate deadline ("timeout"); the server
- * is stopping ("aborted").
+ * timeout, or missed a line or data-rate deadline ("timeout"); it made no
+ * progress in time (`expectProgress`: "stalled"); it sent more than
+ * `maxLineRun` octets without a line end, and the rest of its input is
+ * refused ("overflow"); the signal was aborted ("aborted").
  */
-export type ReadEnd = "eof" | "timeout" | "aborted";
+export type ReadEnd = "eof" | "timeout" | "aborted" | "stalled" | "overflow";
 
 /** Options for a `LineConn`. */
 export interface LineConnOptions {
   /** Milliseconds without input after which `readLine` gives up, and without output taken after which the connection is dropped. */
   idleTimeoutMs: number;
-  /** Aborting it makes a waiting `readLine` return "aborted" (server shutdown). */
+  /** Aborting it makes a waiting `readLine` return "aborted" (server shutdown, or the session evicted). */
   signal?: AbortSignal;
   /**
    * Milliseconds within which a line must be complete once its first byte
@@ -35,6 +38,14 @@ export interface LineConnOptions {
    * average, after a grace of `lineTimeoutMs`. No limit when undefined.
    */
   minDataRate?: number;
+  /**
+   * Octets a client may send without a line end, in any phase, beyond which
+   * its further input is not read at all and reads return "overflow" once
+   * what came before is used up: a client sending an endless line is cut off
+   * after this much, rather than read and discarded for as long as it likes.
+   * No limit when undefined.
+   */
+  maxLineRun?: number;
 }
 
 /** Input is paused once this much is buffered and not yet read as lines. */
@@ -56,8 +67,6 @@ const SMALL_WRITE = 4096;
 
 /** How often idle connections are looked for; a timeout fires up to this late. */
 const SWEEP_MS = 250;
-
-const LF = 0x0a;
 
 /**
  * Reads lines from and writes bytes to one connection. Output is buffered
@@ -83,14 +92,12 @@ export class LineConn {
   #writeWaitSince: number | undefined;
   #wake: ((woke: boolean) => void) | undefined;
   #options: LineConnOptions;
-  /** When the current wait for input began or input last arrived. */
-  #idleSince = 0;
-  /** Since when the input received ends in an unfinished line; undefined while it ends with LF. */
-  #partialSince: number | undefined;
-  /** Octets received in all. */
-  #received = 0;
-  /** When the current run of `readChunk` calls began, and `#received` then. */
-  #bulk: { since: number; received: number } | undefined;
+  /** The deadlines and the run without a line end. */
+  #input: ReadWatch;
+  /** Why the last wait for input ended without input. */
+  #expiry: Expiry = "timeout";
+  /** The client sent more than `maxLineRun` octets without a line end: nothing more is read. */
+  #overflow = false;
 
   // One timer checks every connection's idle time, rather than a timer per read.
   static #watched = new Set<LineConn>();
@@ -106,7 +113,10 @@ export class LineConn {
         conn.#socket.destroy();
       }
       if (!conn.#wake) continue;
-      if (now - conn.#idleSince >= idleTimeoutMs || conn.#pastDeadline(now)) conn.#wake(false);
+      const expiry = conn.#input.expired(now);
+      if (expiry === undefined) continue;
+      conn.#expiry = expiry;
+      conn.#wake(false);
     }
   }
 
@@ -124,6 +134,7 @@ export class LineConn {
   constructor(socket: Duplex, options: LineConnOptions) {
     this.#socket = socket;
     this.#options = options;
+    this.#input = new ReadWatch(options, Date.now());
     this.#watch(true);
     this.#listen(socket);
     options.signal?.addEventListener("abort", this.#onAbort);
@@ -141,10 +152,11 @@ export class LineConn {
   #onData = (data: Uint8Array): void => {
     // The socket gives Node Buffers, whose indexOf and includes are slow JavaScript: search a plain view instead.
     const chunk = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    this.#idleSince = Date.now();
-    this.#noteInput(chunk);
+    if (this.#overflow) return;
+    this.#overflow = this.#input.input(chunk, Date.now());
     this.#splitter.push(chunk);
-    if (this.#splitter.buffered > HIGH_WATER) this.#socket.pause();
+    // Past the longest run, the socket is not read any more: the client's sending stalls instead of our memory growing.
+    if (this.#overflow || this.#splitter.buffered > HIGH_WATER) this.#socket.pause();
     this.#wakeReader();
   };
 
@@ -173,7 +185,7 @@ export class LineConn {
     plain.pause();
     plain.off("data", this.#onData);
     this.#splitter.take();
-    this.#partialSince = undefined;
+    this.#input.dropPartial();
     this.#send(plain);
     const secure = await acceptTls(plain, identity, HANDSHAKE_TIMEOUT_MS);
     if (secure instanceof Error) {
@@ -192,7 +204,7 @@ export class LineConn {
    * @param limit the longest line accepted, in octets including CRLF
    */
   readLine(limit: number): Promise<Line | ReadEnd> {
-    this.#bulk = undefined;
+    this.#input.lines();
     return this.#read(() => this.#splitter.next(limit));
   }
 
@@ -203,7 +215,7 @@ export class LineConn {
    * transfer, which `minDataRate` applies to.
    */
   readChunk(): Promise<Uint8Array | ReadEnd> {
-    this.#bulk ??= { since: Date.now(), received: this.#received };
+    this.#input.bulk(Date.now());
     return this.#read(() => this.#splitter.buffered > 0 ? this.#splitter.take() : undefined);
   }
 
@@ -214,6 +226,7 @@ export class LineConn {
       if (this.#ended) return this.#timedOut ? "timeout" : "eof";
       const got = take();
       if (got !== undefined) return got;
+      if (this.#overflow) return "overflow";
       if (this.#options.signal?.aborted) return "aborted";
       if (this.#inputEnded) return "eof";
       await this.flush();
@@ -221,7 +234,7 @@ export class LineConn {
       if (this.#ended) continue;
       if (this.#socket.isPaused()) this.#socket.resume();
       const woke = await this.#waitForInput();
-      if (!woke) return "timeout";
+      if (!woke) return this.#expiry;
     }
   }
 
@@ -230,34 +243,25 @@ export class LineConn {
     if (bytes.length > 0) this.#splitter.unshift(bytes);
   }
 
-  /** Resolves true when input (or its end) arrives, false when the idle timeout passes first. */
+  /**
+   * Expects the session to make progress within `withinMs` from now (a
+   * login, a message): a read waiting past it returns "stalled", unless a
+   * bulk transfer (`readChunk`) is going on. When undefined, no progress is
+   * expected.
+   */
+  expectProgress(withinMs: number | undefined): void {
+    this.#input.expectProgress(withinMs, Date.now());
+  }
+
+  /** Resolves true when input (or its end) arrives, false when a deadline passes first. */
   #waitForInput(): Promise<boolean> {
-    this.#idleSince = Date.now();
+    this.#input.waiting(Date.now());
     return new Promise((resolve) => {
       this.#wake = (woke) => {
         this.#wake = undefined;
         resolve(woke);
       };
     });
-  }
-
-  // Deadlines against slow senders, beside the idle timeout that any byte resets.
-
-  /** Tracks when the unfinished line at the end of the input began. */
-  #noteInput(chunk: Uint8Array): void {
-    this.#received += chunk.length;
-    if (chunk[chunk.length - 1] === LF) this.#partialSince = undefined;
-    else if (this.#partialSince === undefined || chunk.includes(LF)) this.#partialSince = Date.now();
-  }
-
-  /** True when a line has been unfinished too long, or a bulk transfer is slower than the minimum rate. */
-  #pastDeadline(now: number): boolean {
-    const { lineTimeoutMs, minDataRate } = this.#options;
-    if (lineTimeoutMs === undefined) return false;
-    if (this.#partialSince !== undefined && now - this.#partialSince >= lineTimeoutMs) return true;
-    if (this.#bulk === undefined || minDataRate === undefined) return false;
-    const earnedMs = (this.#received - this.#bulk.received) / minDataRate * 1000;
-    return now - this.#bulk.since >= lineTimeoutMs + earnedMs;
   }
 
   #wakeReader(): void {

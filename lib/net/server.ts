@@ -1,15 +1,16 @@
 /**
  * A TCP listener shared by both servers: accepts connections, caps how many
- * run at once in all and from one client address, and shuts down gracefully.
+ * run at once in all and from one client address (evicting a session of an
+ * over-represented address when full), and shuts down gracefully.
  *
  * @module
  */
 
 import { createServer, type Socket } from "node:net";
 import { clientKey } from "./client_key.ts";
+import { ConnectionCaps, type RefusalReason, type SessionSlot } from "./slots.ts";
 
-/** Why a connection is turned away: the server is full, or the client's address has its share. */
-export type RefusalReason = "busy" | "address";
+export { ConnectionCaps, type RefusalReason, type SessionSlot };
 
 /** Options for `startServer`. */
 export interface ServerOptions {
@@ -19,9 +20,9 @@ export interface ServerOptions {
   port: number;
   /** The caps on connections served at once, which listeners of one program share; more are refused through `refuse`. */
   caps: ConnectionCaps;
-  /** Serves one connection; `signal` aborts when the server shuts down. */
-  serve(socket: Socket, signal: AbortSignal): Promise<void>;
-  /** Writes a log line: here, a session that failed unexpectedly. */
+  /** Serves one connection; its slot's signal aborts when the server shuts down or evicts the session. */
+  serve(socket: Socket, slot: SessionSlot): Promise<void>;
+  /** Writes a log line: here, a session that failed unexpectedly, or one evicted. */
   log(line: string): void;
   /** Answers a connection over a cap (e.g. with 421) and ends it; it is destroyed a little later regardless. */
   refuse(socket: Socket, reason: RefusalReason): void;
@@ -29,6 +30,9 @@ export interface ServerOptions {
 
 /** How long a refused connection may take to read its answer before it is destroyed. */
 const REFUSED_LINGER_MS = 5000;
+
+/** How long an evicted session may take to say goodbye before its socket is destroyed. */
+const EVICTED_LINGER_MS = 5000;
 
 /** A running server. */
 export interface RunningServer {
@@ -53,23 +57,26 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
   const sessions = new Set<Promise<void>>();
   const sockets = new Set<Socket>();
   const { caps } = options;
-  const stop = new AbortController();
+  let stopping = false;
   // Half-open: a client that has sent its last command and shut down its side still gets the replies.
   const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
-    const key = clientKey(socket.remoteAddress ?? "unknown");
-    const refusal = stop.signal.aborted ? "busy" : caps.take(key);
-    if (refusal !== undefined) return turnAway(socket, refusal, options);
+    const address = socket.remoteAddress ?? "unknown";
+    const taken = stopping ? { refusal: "busy" as const } : caps.take(clientKey(address), address);
+    if ("refusal" in taken) return turnAway(socket, taken.refusal, options);
+    const { slot, evicted } = taken;
+    if (evicted) options.log(`${new Date().toISOString()} evicted client=${evicted.address} for client=${address}`);
+    slot.whenEvicted(() => lingerThenDestroy(socket));
     sockets.add(socket);
-    const session = options.serve(socket, stop.signal)
+    const session = options.serve(socket, slot)
       .catch((error) => {
         const trace = String(error?.stack ?? error).replace(/\s*\n\s*/g, " ");
-        options.log(`${new Date().toISOString()} session error client=${socket.remoteAddress}: ${trace}`);
+        options.log(`${new Date().toISOString()} session error client=${address}: ${trace}`);
       })
       .finally(() => {
         sockets.delete(socket);
         socket.destroy();
         sessions.delete(session);
-        caps.release(key);
+        caps.release(slot);
       });
     sessions.add(session);
   });
@@ -83,7 +90,8 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
         address: `${host}:${port}`,
         port,
         shutdown: async (graceMs) => {
-          stop.abort();
+          stopping = true;
+          caps.abortAll();
           const closed = new Promise<void>((done) => server.close(() => done()));
           let timer: ReturnType<typeof setTimeout> | undefined;
           const grace = new Promise<void>((done) => timer = setTimeout(done, graceMs));
@@ -97,56 +105,14 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
   });
 }
 
-/** Connections open at once, in all and per client key (address, or IPv6 /64), each up to its cap. */
-export class ConnectionCaps {
-  #open = 0;
-  readonly #max: number;
-  readonly #perAddress: AddressCounts;
-
-  /** @param limits connections at once in all, and from one client address */
-  constructor(limits: { maxConnections: number; maxConnectionsPerAddress: number }) {
-    this.#max = limits.maxConnections;
-    this.#perAddress = new AddressCounts(limits.maxConnectionsPerAddress);
-  }
-
-  /** Counts in one more connection from `key`, or says why it is over a cap. */
-  take(key: string): RefusalReason | undefined {
-    if (this.#open >= this.#max) return "busy";
-    if (!this.#perAddress.take(key)) return "address";
-    this.#open++;
-    return undefined;
-  }
-
-  /** Counts out a connection that `take` counted in. */
-  release(key: string): void {
-    this.#open--;
-    this.#perAddress.release(key);
-  }
-}
-
-/** Connections open per client key, each up to a cap; keys with none are not kept. */
-class AddressCounts {
-  #counts = new Map<string, number>();
-  #cap: number;
-
-  constructor(cap: number) {
-    this.#cap = cap;
-  }
-
-  /** Counts one more connection for `key`, unless it has its cap already. */
-  take(key: string): boolean {
-    const open = this.#counts.get(key) ?? 0;
-    if (open >= this.#cap) return false;
-    this.#counts.set(key, open + 1);
-    return true;
-  }
-
-  /** Counts one connection of `key` less. */
-  release(key: string): void {
-    const open = (this.#counts.get(key) ?? 1) - 1;
-    if (open > 0) this.#counts.set(key, open);
-    else this.#counts.delete(key);
-  }
+/**
+ * Makes sure an evicted session's socket goes soon: its session says
+ * goodbye at its next read, but it may be busy, or its client may take none
+ * of the goodbye, while its slot is already another's.
+ */
+function lingerThenDestroy(socket: Socket): void {
+  const timer = setTimeout(() => socket.destroy(), EVICTED_LINGER_MS);
+  socket.once("close", () => clearTimeout(timer));
 }
 
 /**

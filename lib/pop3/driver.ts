@@ -7,7 +7,8 @@
  */
 
 import type { Maildrop, MailStore, SessionLock } from "../mailbox/store.ts";
-import type { LineConn } from "../net/line_conn.ts";
+import type { LineConn, ReadEnd } from "../net/line_conn.ts";
+import type { SessionSlot } from "../net/slots.ts";
 import type { Authenticator } from "../auth/authenticator.ts";
 import type { TlsCredentials } from "../net/tls.ts";
 import { err } from "./reply.ts";
@@ -30,6 +31,10 @@ export interface Pop3DriverOptions {
   maxErrors: number;
   /** The client's address, for the log. */
   clientAddress: string;
+  /** The session's place among the server's connections: protected once logged in, aborted when evicted. */
+  slot: SessionSlot;
+  /** Milliseconds from the connection within which the client must log in. */
+  noProgressMs: number;
   /** Receives one log line per session. */
   log(line: string): void;
 }
@@ -38,6 +43,15 @@ const decoder = new TextDecoder();
 const TERMINATOR = new Uint8Array([0x2e, 0x0d, 0x0a]);
 /** Characters of reply lines gathered into one write: a few lines' worth, so that they die young. */
 const SEND_PIECE = 2048;
+
+/** For each way input ends but the client's own: the session's logged outcome, and its last reply if any. */
+const ENDINGS: Record<Exclude<ReadEnd, "eof">, [string, string | undefined]> = {
+  timeout: ["timeout", undefined],
+  stalled: ["no login in time", "[SYS/TEMP] Too long without logging in, closing connection"],
+  overflow: ["line too long", "Line too long, closing connection"],
+  aborted: ["aborted", "[SYS/TEMP] Server shutting down"],
+};
+const EVICTED: [string, string] = ["evicted", "[SYS/TEMP] Too many connections from your address, closing connection"];
 
 /** Runs one POP3 session to its end, releases the maildrop and closes the connection. */
 export async function drivePop3(conn: LineConn, session: Pop3Session, options: Pop3DriverOptions): Promise<void> {
@@ -66,13 +80,11 @@ class Pop3Run {
     const conn = this.#conn;
     try {
       conn.write(`${this.#session.greeting()}\r\n`);
+      conn.expectProgress(this.#options.noProgressMs);
       for (;;) {
         const line = await conn.readLine(this.#options.commandLine);
-        if (line === "eof") break;
-        if (line === "timeout" || line === "aborted") {
-          // RFC 1939 §3: on the autologout timer, close without a reply and without deleting.
-          if (line === "aborted") conn.write(`${err("[SYS/TEMP] Server shutting down")}\r\n`);
-          this.#outcome = line;
+        if (typeof line === "string") {
+          this.#end(line);
           break;
         }
         const step = await this.#play(this.#session.receive(decoder.decode(line.bytes), line.tooLong));
@@ -91,6 +103,16 @@ class Pop3Run {
     } finally {
       await this.#finish();
     }
+  }
+
+  /** Says goodbye, as the reason no more input will be read asks, and notes it as the outcome. */
+  #end(end: ReadEnd): void {
+    if (end === "eof") return;
+    const evicted = end === "aborted" && this.#options.slot.evicted;
+    const [outcome, goodbye] = evicted ? EVICTED : ENDINGS[end];
+    // RFC 1939 §3: on the autologout timer, close without a reply (and without deleting).
+    if (goodbye !== undefined) this.#conn.write(`${err(goodbye)}\r\n`);
+    this.#outcome = outcome;
   }
 
   /** Sends a step's replies and carries out its action, and those of the steps that follow; returns the last step. */
@@ -131,7 +153,10 @@ class Pop3Run {
         await this.#conn.flush();
         const result = await login(action.user, action.password, this.#failures, this.#options);
         if (!result.ok && (result.reason === "auth" || result.reason === "locked")) this.#failures++;
-        if (result.ok) ({ lock: this.#lock, maildrop: this.#maildrop } = result);
+        if (result.ok) {
+          ({ lock: this.#lock, maildrop: this.#maildrop } = result);
+          this.#loggedIn();
+        }
         const step = session.loggedIn(result);
         return this.#failures >= this.#options.maxFailedLogins ? { ...step, close: true } : step;
       }
@@ -152,6 +177,13 @@ class Pop3Run {
         return session.committed({ ok });
       }
     }
+  }
+
+  /** A session holding its maildrop is never evicted, and has no deadline for progress any more. */
+  #loggedIn(): void {
+    this.#options.slot.protect();
+    this.#options.slot.progress();
+    this.#conn.expectProgress(undefined);
   }
 
   /** Releases the maildrop, closes the connection and writes the session's log line. */

@@ -11,6 +11,7 @@ import { Authenticator } from "../auth/authenticator.ts";
 import { openDataRoot } from "../data_root.ts";
 import type { StderrLog } from "../log.ts";
 import { LineConn } from "../net/line_conn.ts";
+import type { SessionSlot } from "../net/server.ts";
 import { acceptConnection, loadTls, type ServerPair, startListeners } from "../tls_setup.ts";
 import type { Pop3Config } from "./config.ts";
 import { drivePop3 } from "./driver.ts";
@@ -20,6 +21,9 @@ import { warmUpIndexParsing } from "../mailbox/file_maildrop.ts";
 
 /** Longest POP3 command line, CRLF included (RFC 2449 §4). */
 const COMMAND_LINE = 255;
+
+/** Octets a client may send without a line end before it is cut off: far past any line a POP3 client sends. */
+const MAX_LINE_RUN = 64 * 1024;
 
 /**
  * Opens the data root, loads the certificate and starts listening; log
@@ -34,7 +38,7 @@ export async function startPop3Server(config: Pop3Config, log: StderrLog): Promi
   const tls = await loadTls(config.tls);
   const host = hostname();
   const auth = new Authenticator({ users, ...config.login, log: (line) => log.line(line) });
-  const serve = (implicitTls: boolean) => async (socket: Socket, signal: AbortSignal): Promise<void> => {
+  const serve = (implicitTls: boolean) => async (socket: Socket, slot: SessionSlot): Promise<void> => {
     const logLine = (line: string) => log.line(line);
     const accepted = await acceptConnection(socket, {
       implicitTls,
@@ -45,8 +49,12 @@ export async function startPop3Server(config: Pop3Config, log: StderrLog): Promi
     });
     if (accepted === undefined) return;
     const { stream, clientAddress, facts } = accepted;
-    const idleTimeoutMs = config.idleTimeoutSeconds * 1000;
-    const conn = new LineConn(stream, { idleTimeoutMs, signal, lineTimeoutMs: config.connections.lineTimeoutMs });
+    const conn = new LineConn(stream, {
+      idleTimeoutMs: config.idleTimeoutSeconds * 1000,
+      signal: slot.signal,
+      lineTimeoutMs: config.connections.lineTimeoutMs,
+      maxLineRun: MAX_LINE_RUN,
+    });
     const session = new Pop3Session(host, facts);
     await drivePop3(conn, session, {
       store,
@@ -56,6 +64,8 @@ export async function startPop3Server(config: Pop3Config, log: StderrLog): Promi
       maxFailedLogins: config.login.maxFailedLogins,
       maxErrors: config.maxErrors,
       clientAddress,
+      slot,
+      noProgressMs: config.connections.noProgressMs,
       log: logLine,
     });
   };

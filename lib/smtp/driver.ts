@@ -8,11 +8,12 @@
 
 import type { Authenticator } from "../auth/authenticator.ts";
 import type { MailStore } from "../mailbox/store.ts";
-import type { LineConn } from "../net/line_conn.ts";
+import type { LineConn, ReadEnd } from "../net/line_conn.ts";
+import type { SessionSlot } from "../net/slots.ts";
 import type { TlsCredentials } from "../net/tls.ts";
 import { logValue } from "../log.ts";
 import type { LogBudget } from "../log_budget.ts";
-import { formatReply, Replies } from "./reply.ts";
+import { formatReply, Replies, type Reply } from "./reply.ts";
 import type { MessageLog, SmtpAction, SmtpSession, Step } from "./session.ts";
 
 /** What the driver needs besides the session and the connection. */
@@ -29,6 +30,10 @@ export interface SmtpDriverOptions {
   host: string;
   /** The client's IP address, for the log. */
   clientAddress: string;
+  /** The session's place among the server's connections: told of progress, aborted when evicted. */
+  slot: SessionSlot;
+  /** Milliseconds the session may go without a message or a login. */
+  noProgressMs: number;
   /** Receives one log line per message, per refused MAIL or RCPT, and per failed TLS handshake. */
   log(line: string): void;
   /** The server-wide bound on log lines of refused MAIL and RCPT commands. */
@@ -42,18 +47,13 @@ const AUTH_LINE = 12288 + 2;
 export async function driveSmtp(conn: LineConn, session: SmtpSession, options: SmtpDriverOptions): Promise<void> {
   try {
     conn.write(formatReply(session.greeting()));
+    conn.expectProgress(options.noProgressMs);
     for (;;) {
       const input = session.state === "data"
         ? await conn.readChunk()
         : await conn.readLine(session.state === "auth" ? AUTH_LINE : options.commandLine);
-      if (input === "eof") {
-        send(conn, session.abandon("connection closed"), options);
-        break;
-      }
-      if (input === "timeout" || input === "aborted") {
-        const r = input === "timeout" ? Replies.idleTimeout(options.host) : Replies.shuttingDown(options.host);
-        conn.write(formatReply(r));
-        send(conn, session.abandon(input === "timeout" ? "idle timeout" : "server stopping"), options);
+      if (typeof input === "string") {
+        send(conn, lastStep(input, session, options), options);
         break;
       }
       let step: Step;
@@ -61,8 +61,12 @@ export async function driveSmtp(conn: LineConn, session: SmtpSession, options: S
         const taken = session.receiveData(input);
         conn.unread(input.subarray(taken.used));
         step = taken.step;
+        // A message received, stored or refused, is progress.
+        if (session.state !== "data") progressed(conn, options);
       } else {
         step = session.receive(input);
+        // A message under way: of its address's sessions, this one is the last to be evicted.
+        if (session.state === "data") options.slot.progress();
       }
       send(conn, step, options);
       if (step.action) step = await carryOut(step.action, conn, session, options);
@@ -70,6 +74,32 @@ export async function driveSmtp(conn: LineConn, session: SmtpSession, options: S
     }
   } finally {
     await conn.close();
+  }
+}
+
+/** The session made progress: its no-progress deadline starts again. */
+function progressed(conn: LineConn, options: SmtpDriverOptions): void {
+  options.slot.progress();
+  conn.expectProgress(options.noProgressMs);
+}
+
+/** The session's last step when no more input will be read; why decides the reply (RFC 5321 §3.8: 421 before closing). */
+function lastStep(end: ReadEnd, session: SmtpSession, options: SmtpDriverOptions): Step {
+  const { host } = options;
+  const closing = (r: Reply, why: string): Step => ({ ...session.abandon(why), replies: [r], close: true });
+  switch (end) {
+    case "eof":
+      return session.abandon("connection closed");
+    case "overflow":
+      return session.overflow();
+    case "timeout":
+      return closing(Replies.idleTimeout(host), "idle timeout");
+    case "stalled":
+      return closing(Replies.noProgress(host), "no progress");
+    case "aborted":
+      return options.slot.evicted
+        ? closing(Replies.evicted(host), "evicted")
+        : closing(Replies.shuttingDown(host), "server stopping");
   }
 }
 
@@ -101,7 +131,9 @@ async function carryOut(
         service: "smtp" as const,
         sessionFailures,
       };
-      step = session.authenticated(await options.auth.authenticate(attempt));
+      const outcome = await options.auth.authenticate(attempt);
+      if (outcome.ok) progressed(conn, options);
+      step = session.authenticated(outcome);
       break;
     }
     case "starttls":

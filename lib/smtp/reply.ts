@@ -54,6 +54,14 @@ export const Replies = {
   notImplemented: () => reply(502, "5.1", "Command not implemented"),
   badSequence: (what: string) => reply(503, "5.1", `Bad sequence of commands: ${what}`),
   lineTooLong: () => reply(500, "5.0", "Line too long"),
+  /** RFC 4954 §4. */
+  authLineTooLong: () => reply(500, "5.6", "Authentication exchange line is too long"),
+  messageLineTooLong: (maxLine: number) => reply(500, "5.0", `Message has a line longer than ${maxLine} octets`),
+  /** After a line that goes on far past its limit: the rest of the input is not read. */
+  lineOverflow: (host: string) => reply(421, "7.0", `${host} Line too long, closing connection`),
+  noProgress: (host: string) => reply(421, "4.2", `${host} Too long without a message or login, closing connection`),
+  /** The session made room for a client from another address (see `ConnectionCaps`). */
+  evicted: (host: string) => reply(421, "7.0", `${host} Too many connections from your address, closing connection`),
   tooManyErrors: () => reply(421, "7.0", "Too many errors, closing connection"),
   shuttingDown: (host: string) => reply(421, "3.2", `${host} Service shutting down, closing connection`),
   idleTimeout: (host: string) => reply(421, "4.2", `${host} Idle timeout, closing connection`),

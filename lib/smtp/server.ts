@@ -13,12 +13,15 @@ import { openDataRoot } from "../data_root.ts";
 import type { StderrLog } from "../log.ts";
 import { LogBudget } from "../log_budget.ts";
 import { LineConn } from "../net/line_conn.ts";
-import type { RefusalReason } from "../net/server.ts";
+import type { RefusalReason, SessionSlot } from "../net/server.ts";
 import { acceptConnection, loadTls, type ServerPair, startListeners } from "../tls_setup.ts";
 import type { SmtpConfig } from "./config.ts";
 import { driveSmtp } from "./driver.ts";
 import { formatReply, reply } from "./reply.ts";
 import { SmtpSession } from "./session.ts";
+
+/** The least run of octets without a line end after which a client is cut off (see `maxLineRun`). */
+const MIN_LINE_RUN = 64 * 1024;
 
 /** Log lines of refused MAIL and RCPT commands: a burst of 100, then 10 a second (about 130 MB a day at most). */
 const REFUSAL_LOG_BUDGET = { burst: 100, perSecond: 10 };
@@ -39,7 +42,7 @@ export async function startSmtpServer(config: SmtpConfig, log: StderrLog): Promi
   const domains = new Set(["localhost", host, ...config.domains].map((d) => d.toLowerCase()));
   const auth = new Authenticator({ users, ...config.login, log: (line) => log.line(line) });
   const refusals = new LogBudget(REFUSAL_LOG_BUDGET);
-  const serve = (implicitTls: boolean) => async (socket: Socket, signal: AbortSignal): Promise<void> => {
+  const serve = (implicitTls: boolean) => async (socket: Socket, slot: SessionSlot): Promise<void> => {
     const logLine = (line: string) => log.line(line);
     const accepted = await acceptConnection(socket, {
       implicitTls,
@@ -52,9 +55,10 @@ export async function startSmtpServer(config: SmtpConfig, log: StderrLog): Promi
     const { stream, clientAddress, facts } = accepted;
     const conn = new LineConn(stream, {
       idleTimeoutMs: config.idleTimeoutSeconds * 1000,
-      signal,
+      signal: slot.signal,
       lineTimeoutMs: config.connections.lineTimeoutMs,
       minDataRate: config.minDataRate,
+      maxLineRun: maxLineRun(config),
     });
     const session = new SmtpSession({
       host,
@@ -65,14 +69,33 @@ export async function startSmtpServer(config: SmtpConfig, log: StderrLog): Promi
       postmaster,
       limits: { ...config.limits, maxFailedLogins: config.login.maxFailedLogins },
     });
-    const options = { store, auth, tls, commandLine: config.commandLine, host, clientAddress, log: logLine, refusals };
-    await driveSmtp(conn, session, options);
+    await driveSmtp(conn, session, {
+      store,
+      auth,
+      tls,
+      commandLine: config.commandLine,
+      host,
+      clientAddress,
+      slot,
+      noProgressMs: config.connections.noProgressMs,
+      log: logLine,
+      refusals,
+    });
   };
   return await startListeners(config, {
     log: (line) => log.line(line),
     refuse: (socket, reason, implicitTls) => refuse(socket, reason, { host, implicitTls, log }),
     serve,
   });
+}
+
+/**
+ * Octets a client may send without a line end before it is cut off: well
+ * past every line limit (command, AUTH response, text line), so that only a
+ * client that is not speaking SMTP meets it.
+ */
+function maxLineRun(config: SmtpConfig): number {
+  return Math.max(MIN_LINE_RUN, 2 * Math.max(config.commandLine, config.limits.maxLine));
 }
 
 /** Turns away a connection over a cap: logged, then 421 on the plain port, closed at once on the implicit-TLS one. */

@@ -69,6 +69,7 @@ export class SmtpSession {
       if (!line.tooLong) return this.#authMove(this.#auth.respond(decoder.decode(line.bytes)));
       this.#auth.reset();
       this.state = "ready";
+      return this.#fail(Replies.authLineTooLong());
     }
     if (line.tooLong) return this.#fail(Replies.lineTooLong());
     const parsed = parseCommand(decoder.decode(line.bytes));
@@ -131,6 +132,22 @@ export class SmtpSession {
     this.#auth.reset();
     this.#tls = "active";
     return { replies: [reply(220, "0.0", "Ready to start TLS")] };
+  }
+
+  /**
+   * Ends the session after the client sent far more than a line's limit
+   * without a line end, of which the driver reads no more: the refusal an
+   * over-long line gets in this state, then 421. A message cut short is
+   * logged; nothing of it is stored.
+   */
+  overflow(): Step {
+    const refusal = this.state === "data"
+      ? Replies.messageLineTooLong(this.#options.limits.maxLine)
+      : this.state === "auth"
+      ? Replies.authLineTooLong()
+      : Replies.lineTooLong();
+    const { log } = this.abandon("line too long");
+    return { replies: [refusal, Replies.lineOverflow(this.#options.host)], log, close: true };
   }
 
   /** Reports the outcome of an `authenticate` action and returns the reply. */
@@ -329,7 +346,7 @@ export class SmtpSession {
       return { reply: reply(552, "3.4", `Message exceeds the size limit of ${maxMessageSize} octets`), why: "too big" };
     }
     if (message.problem === "line") {
-      return { reply: reply(500, "5.0", `Message has a line longer than ${maxLine} octets`), why: "line too long" };
+      return { reply: Replies.messageLineTooLong(maxLine), why: "line too long" };
     }
     const user = this.#auth.user;
     if (user === undefined) return undefined;

@@ -94,7 +94,7 @@ Deno.test("SmtpSession runs AUTH PLAIN and LOGIN exchanges", async (t) => {
     }],
     "an over-long response ends the exchange": [EHLO, { c: "AUTH PLAIN", s: ["334 "] }, {
       c: "x".repeat(600),
-      s: ["500 5.5.0 Line too long"],
+      s: ["500 5.5.6 Authentication exchange line is too long"],
     }, { c: "NOOP", s: ["250 2.0.0 OK"] }],
   };
   for (const [name, turns] of Object.entries(cases)) {
