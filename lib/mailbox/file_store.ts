@@ -19,7 +19,15 @@ import { openFileMaildrop } from "./file_maildrop.ts";
 import { GroupCommit } from "./group_commit.ts";
 import { type IndexPaths, indexRewrittenMailbox, refreshIndex, updateIndex } from "./index_writer.ts";
 import { appendRecords, listRecords, openMailbox, removeRecords, withdrawRecord } from "./mailbox_file.ts";
-import type { Delivery, Maildrop, MailRecord, MailStore, SessionLock } from "./store.ts";
+import {
+  type Delivery,
+  type Maildrop,
+  type MailRecord,
+  type MailStore,
+  QuotaExceeded,
+  type SessionLock,
+} from "./store.ts";
+import { totalLength } from "./record.ts";
 import { openNoFollowSync } from "./no_follow.ts";
 
 const MAILBOX = "mymailbox";
@@ -60,7 +68,7 @@ export interface FileMailStoreStats {
  */
 export class FileMailStore implements MailStore {
   readonly #root: string;
-  readonly #commit = new GroupCommit<Uint8Array[]>((user, records) => this.#append(user, records));
+  readonly #commit = new GroupCommit<Delivery>((user, deliveries) => this.#append(user, deliveries));
   /** User directories known to exist. */
   readonly #dirs = new Set<string>();
   readonly #stats: FileMailStoreStats = { deliveries: 0, batches: 0, fullScans: 0, indexRewrites: 0, indexErrors: 0 };
@@ -101,7 +109,7 @@ export class FileMailStore implements MailStore {
       }));
     }
     this.#stats.deliveries += users.length;
-    const results = await Promise.allSettled(users.map((user) => this.#commit.submit(user, delivery.record)));
+    const results = await Promise.allSettled(users.map((user) => this.#commit.submit(user, delivery)));
     const failures = results.flatMap((result, i): [string, unknown][] =>
       result.status === "rejected" ? [[users[i], result.reason]] : []
     );
@@ -109,6 +117,8 @@ export class FileMailStore implements MailStore {
     const stored = users.filter((_, i) => results[i].status === "fulfilled");
     const undone = await Promise.allSettled(stored.map((user) => this.#withdraw(user, delivery.record)));
     const kept = stored.filter((_, i) => undone[i].status === "rejected");
+    const overQuota = failures.find(([, reason]) => reason instanceof QuotaExceeded)?.[1];
+    if (overQuota !== undefined && kept.length === 0) throw overQuota;
     const note = kept.length > 0 ? ` (and cannot withdraw the copies of ${kept.join(", ")})` : "";
     throw deliveryError(failures[0][0], failures[0][1], note);
   }
@@ -188,20 +198,36 @@ export class FileMailStore implements MailStore {
     return await tryLock(join(await this.#userDir(user), SESSION_LOCK));
   }
 
-  /** Appends one batch of records to the user's mailbox and syncs it. */
-  async #append(user: string, records: Uint8Array[][]): Promise<void> {
+  /**
+   * Appends one batch of records to the user's mailbox and syncs it,
+   * leaving out those that would take it over their delivery's quota.
+   *
+   * @returns A `QuotaExceeded` for each record left out, in batch order.
+   */
+  async #append(user: string, deliveries: Delivery[]): Promise<(Error | undefined)[]> {
     this.#stats.batches++;
     const dir = await this.#userDir(user);
-    await withLock(join(dir, DELIVERY_LOCK), async () => {
+    return await withLock(join(dir, DELIVERY_LOCK), async () => {
       const { file, created } = openMailbox(join(dir, MAILBOX));
+      let refusals: (Error | undefined)[];
       try {
-        const chunks = records.flat();
-        const start = await appendRecords(file, chunks);
-        await this.#indexing(() => updateIndex(file, this.#indexPaths(dir), start, chunks));
+        let size = file.statSync().size;
+        refusals = deliveries.map(({ quota, record }) => {
+          const length = totalLength(record);
+          if (quota !== undefined && size + length > quota) return new QuotaExceeded(user, quota);
+          size += length;
+          return undefined;
+        });
+        const chunks = deliveries.filter((_, i) => refusals[i] === undefined).flatMap((d) => d.record);
+        if (chunks.length > 0) {
+          const start = await appendRecords(file, chunks);
+          await this.#indexing(() => updateIndex(file, this.#indexPaths(dir), start, chunks));
+        }
       } finally {
         file.close();
       }
       if (created) await syncDir(dir);
+      return refusals;
     });
   }
 

@@ -13,8 +13,12 @@ interface Waiter<T> {
   reject: (reason: unknown) => void;
 }
 
-/** Writes one batch of items for one key; rejects when none of it counts. */
-export type FlushBatch<T> = (key: string, items: T[]) => Promise<void>;
+/**
+ * Writes one batch of items for one key; rejects when none of it counts.
+ * It may leave items out: it then resolves to one entry per item, the
+ * reason an item was refused or undefined for one that was written.
+ */
+export type FlushBatch<T> = (key: string, items: T[]) => Promise<void | (Error | undefined)[]>;
 
 /** Batches submissions per key and runs at most one flush per key at a time. */
 export class GroupCommit<T> {
@@ -31,7 +35,8 @@ export class GroupCommit<T> {
    * Adds `item` to the next batch of `key`.
    *
    * @returns A promise that resolves when the batch holding the item has
-   *   been flushed, and rejects with the flush's error when that failed.
+   *   been flushed, and rejects with the flush's error when that failed,
+   *   or with the reason the flush gave for leaving the item out.
    */
   submit(key: string, item: T): Promise<void> {
     const { promise, resolve, reject } = Promise.withResolvers<void>();
@@ -52,8 +57,12 @@ export class GroupCommit<T> {
       if (batch.length === 0) break;
       this.#pending.set(key, []);
       try {
-        await this.#flush(key, batch.map((waiter) => waiter.item));
-        for (const waiter of batch) waiter.resolve();
+        const refusals = await this.#flush(key, batch.map((waiter) => waiter.item));
+        batch.forEach((waiter, i) => {
+          const refusal = refusals?.[i];
+          if (refusal === undefined) waiter.resolve();
+          else waiter.reject(refusal);
+        });
       } catch (error) {
         for (const waiter of batch) waiter.reject(error);
       }

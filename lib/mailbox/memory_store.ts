@@ -8,7 +8,14 @@
 import { BytesMaildrop, tableOfBytes } from "./maildrop_table.ts";
 import { concatBytes, fallbackId, uniqueIds } from "./record.ts";
 import { scanBytes } from "./scanner.ts";
-import type { Delivery, Maildrop, MailRecord, MailStore, SessionLock } from "./store.ts";
+import {
+  type Delivery,
+  type Maildrop,
+  type MailRecord,
+  type MailStore,
+  QuotaExceeded,
+  type SessionLock,
+} from "./store.ts";
 
 /** Chunk size of `read` streams, as in the file store. */
 const READ_CHUNK = 64 * 1024;
@@ -53,6 +60,7 @@ export class MemoryMailStore implements MailStore {
    * torn tail as the file store does.
    *
    * @throws {TypeError} (as a rejection) When there are no users.
+   * @throws {QuotaExceeded} (as a rejection) When a mailbox would go over the quota: nothing is stored.
    */
   async deliver(delivery: Delivery): Promise<void> {
     const users = [...new Set(delivery.users)];
@@ -63,6 +71,9 @@ export class MemoryMailStore implements MailStore {
       throw new Error(`Cannot deliver to ${users.join(", ")}: injected failure`);
     }
     const record = concatBytes(delivery.record);
+    const { quota } = delivery;
+    const full = users.find((user) => quota !== undefined && this.#complete(user).length + record.length > quota);
+    if (full !== undefined) throw new QuotaExceeded(full, quota!);
     for (const user of users) {
       this.#boxes.set(user, concatBytes([this.#complete(user), record]));
     }

@@ -49,11 +49,33 @@ export interface Delivery {
   /** Canonical user names, one copy each. */
   users: string[];
   /**
+   * The most octets a mailbox may hold in stored form, this record
+   * included; no limit when undefined. A user whose mailbox it would take
+   * over gets no copy, and then neither does anyone (`QuotaExceeded`).
+   */
+  quota?: number;
+  /**
    * The full record bytes in stored form (trace line included, dot-stuffed,
    * ending with ".\r\n"), as built by `buildRecord`. The chunks are written
    * in order and are not modified.
    */
   record: Uint8Array[];
+}
+
+/** Why `MailStore.deliver` stored nothing: the record would take a user's mailbox over the delivery's quota. */
+export class QuotaExceeded extends Error {
+  /** The user whose mailbox is full. */
+  readonly user: string;
+
+  /**
+   * @param user the user whose mailbox is full
+   * @param quota the quota, in octets
+   */
+  constructor(user: string, quota: number) {
+    super(`Cannot deliver to ${user}: the mailbox would exceed its quota of ${quota} octets`);
+    this.name = "QuotaExceeded";
+    this.user = user;
+  }
 }
 
 /** A POP3 maildrop lock: held until `release` is called or the process dies. */
@@ -108,7 +130,9 @@ export interface MailStore {
    * durable (synced to disk). Rejects when it could not be stored for every
    * user; the caller must then answer with a temporary failure. It is all
    * or nothing: when it rejects, no user keeps a copy, so the client's retry
-   * stores one copy each. A user named twice gets one copy.
+   * stores one copy each. A user named twice gets one copy. When a mailbox
+   * would go over the delivery's quota (checked under the same lock as the
+   * append), it rejects with `QuotaExceeded`.
    */
   deliver(delivery: Delivery): Promise<void>;
 

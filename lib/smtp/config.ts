@@ -17,7 +17,7 @@ import type { SmtpLimits } from "./session.ts";
 
 /** One-line usage of `smtpmail.ts`. */
 export const SMTP_USAGE = "smtpmail.ts <my_port> [--root DIR] [--host ADDR] [--domain NAME]... " +
-  "[--postmaster USER] [--max-message-size OCTETS] [--max-recipients N] [--max-connections N] " +
+  "[--postmaster USER] [--max-message-size OCTETS] [--max-recipients N] [--quota OCTETS] [--max-connections N] " +
   "[--max-errors N] [--idle-timeout SECONDS] [--command-line-limit OCTETS] [--text-line-limit OCTETS] " +
   `${CONNECTION_FLAGS_USAGE} [--min-data-rate OCTETS_PER_SECOND] ${LOGIN_FLAGS_USAGE} ${TLS_USAGE}`;
 
@@ -64,6 +64,7 @@ export function parseSmtpArgs(args: string[]): SmtpConfig {
     postmaster: { type: "string" },
     "max-message-size": { type: "string", default: String(10 * 1024 * 1024) },
     "max-recipients": { type: "string", default: "100" },
+    quota: { type: "string" },
     "max-connections": { type: "string", default: "100" },
     "max-errors": { type: "string", default: "10" },
     "idle-timeout": { type: "string", default: "300" },
@@ -86,6 +87,7 @@ export function parseSmtpArgs(args: string[]): SmtpConfig {
       maxRecipients: positive("max-recipients"),
       maxErrors: positive("max-errors"),
       maxLine: positive("text-line-limit"),
+      ...(values.quota === undefined ? {} : { quota: positive("quota") }),
     },
     commandLine: positive("command-line-limit"),
     maxConnections: positive("max-connections"),

@@ -169,10 +169,21 @@ export class SmtpSession {
     return move.pending ? { replies: [move.reply] } : this.#fail(move.reply);
   }
 
-  /** Reports the outcome of the last `deliver` action and returns the reply. */
-  complete(result: { ok: true } | { ok: false; error: string }, log: MessageLog): Step {
+  /**
+   * Reports the outcome of the last `deliver` action and returns the reply:
+   * 452 4.2.2 when a recipient's mailbox is over its quota (RFC 3463), with
+   * that user in the log.
+   */
+  complete(
+    result: { ok: true } | { ok: false; error: string; overQuota?: string },
+    log: MessageLog,
+  ): Step {
     if (result.ok) {
       return { replies: [reply(250, "0.0", `OK queued as ${log.id}`)], log: { ...log, outcome: "stored" } };
+    }
+    if (result.overQuota !== undefined) {
+      const outcome = `rejected: over quota (${result.overQuota})`;
+      return { replies: [reply(452, "2.2", "Mailbox full, try again later")], log: { ...log, outcome } };
     }
     return { replies: [Replies.localError()], log: { ...log, outcome: `failed: ${result.error}` } };
   }
@@ -331,7 +342,7 @@ export class SmtpSession {
       id: log.id,
       date,
     });
-    const delivery = { users, record: buildRecord(message.chunks, trace) };
+    const delivery = { users, record: buildRecord(message.chunks, trace), quota: this.#options.limits.quota };
     return { replies: [], action: { type: "deliver", delivery, log } };
   }
 
@@ -347,6 +358,10 @@ export class SmtpSession {
     }
     if (message.problem === "line") {
       return { reply: Replies.messageLineTooLong(maxLine), why: "line too long" };
+    }
+    const { quota } = this.#options.limits;
+    if (quota !== undefined && message.size > quota) {
+      return { reply: reply(552, "2.2", `Message exceeds the mailbox quota of ${quota} octets`), why: "over quota" };
     }
     const user = this.#auth.user;
     if (user === undefined) return undefined;

@@ -21,6 +21,8 @@ export interface SmtpLimits {
   maxLine: number;
   /** Failed AUTH attempts after which the session is closed; no limit when undefined. */
   maxFailedLogins?: number;
+  /** The most octets a mailbox may hold in stored form (--quota); no limit when undefined. */
+  quota?: number;
 }
 
 /** Everything a session needs to know about its server and client. */

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { MailStore } from "../../lib/mailbox/store.ts";
+import { type MailStore, QuotaExceeded } from "../../lib/mailbox/store.ts";
 import { newMessageId } from "../../lib/smtp/trace.ts";
 import { fuzzParams } from "../fuzz/fuzz.ts";
 import {
@@ -244,6 +244,34 @@ const CONTRACT: Record<string, (fixture: StoreFixture) => Promise<void>> = {
       }),
       fuzzParams(25),
     );
+  },
+
+  "refuses a delivery over the quota whole, for every user, and keeps what fits": async ({ store }) => {
+    const length = concat(recordOf(ONE, "Q1")).length;
+    const quota = 2 * length + 10;
+    await store.deliver({ users: ["Andrew"], record: recordOf(ONE, "Q1"), quota });
+    await store.deliver({ users: ["Andrew"], record: recordOf(ONE, "Q2"), quota });
+    await assert.rejects(
+      store.deliver({ users: ["Stallings", "Andrew"], record: recordOf(ONE, "Q3"), quota }),
+      (error) => error instanceof QuotaExceeded && error.user === "Andrew",
+    );
+    assert.deepEqual((await store.list("Andrew")).map((r) => r.id), ["Q1", "Q2"]);
+    assert.deepEqual(await store.list("Stallings"), [], "no copy for the user with room either");
+    await store.deliver({ users: ["Andrew"], record: recordOf(ONE, "Q4") });
+    assert.equal((await store.list("Andrew")).length, 3, "no quota, no limit");
+  },
+
+  "lets exactly as many concurrent deliveries in as the quota holds": async ({ store }) => {
+    const length = concat(recordOf(ONE, "C0")).length;
+    const results = await Promise.allSettled(
+      Array.from(
+        { length: 8 },
+        (_, i) => store.deliver({ users: ["Andrew"], record: recordOf(ONE, `C${i}`), quota: 3 * length }),
+      ),
+    );
+    assert.equal(results.filter((r) => r.status === "fulfilled").length, 3);
+    assert.ok(results.every((r) => r.status === "fulfilled" || r.reason instanceof QuotaExceeded));
+    assert.equal((await store.list("Andrew")).length, 3);
   },
 
   "holds the session lock exclusively until released": async ({ store }) => {

@@ -58,3 +58,12 @@ Deno.test("GroupCommit flushes different keys at the same time", async () => {
   gates[2].resolve();
   await again;
 });
+
+Deno.test("GroupCommit rejects only the items a flush leaves out, with the reason it gives", async () => {
+  const commit = new GroupCommit<string>((_key, items) =>
+    Promise.resolve(items.map((item) => item.startsWith("x") ? new Error(`no ${item}`) : undefined))
+  );
+  const results = await Promise.allSettled(["a", "xb", "c"].map((item) => commit.submit("u", item)));
+  assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected", "fulfilled"]);
+  assert.equal((results[1] as PromiseRejectedResult).reason.message, "no xb");
+});
