@@ -18,7 +18,7 @@ import { openIfExists, readRange, removeQuietly, syncDir, tryLock, withLock } fr
 import { openFileMaildrop } from "./file_maildrop.ts";
 import { GroupCommit } from "./group_commit.ts";
 import { type IndexPaths, indexRewrittenMailbox, refreshIndex, updateIndex } from "./index_writer.ts";
-import { appendRecords, listRecords, openMailbox, removeRecords, withdrawRecord } from "./mailbox_file.ts";
+import { appendRecords, listRecords, openMailbox, replaceMailbox, withdrawRecord } from "./mailbox_file.ts";
 import {
   type Delivery,
   type Maildrop,
@@ -28,7 +28,8 @@ import {
   type SessionLock,
 } from "./store.ts";
 import { totalLength } from "./record.ts";
-import { openNoFollowSync } from "./no_follow.ts";
+import { openNoFollowSync, refuseLink } from "./no_follow.ts";
+import type { RecordEntry } from "./maildrop_index.ts";
 
 const MAILBOX = "mymailbox";
 const DELIVERY_LOCK = "mymailbox.lock";
@@ -123,16 +124,24 @@ export class FileMailStore implements MailStore {
     throw deliveryError(failures[0][0], failures[0][1], note);
   }
 
-  /** Lists the complete records, reading the file in bounded chunks. */
+  /**
+   * Lists the complete records, reading the file in bounded chunks, with
+   * the ids a maildrop serves (`#entries`), under the delivery lock.
+   */
   async list(user: string): Promise<MailRecord[]> {
-    const path = join(this.#dirOf(user), MAILBOX);
-    const file = openIfExists(path, { read: true });
-    if (file === null) return [];
-    try {
-      return await listRecords(file);
-    } finally {
-      file.close();
-    }
+    const dir = this.#dirOf(user);
+    if (refuseLink(dir) === undefined) return [];
+    return await withLock(join(dir, DELIVERY_LOCK), async () => {
+      const file = openIfExists(join(dir, MAILBOX), { read: true });
+      if (file === null) return [];
+      try {
+        const records = await listRecords(file);
+        const entries = await this.#entries(dir);
+        return records.map((record, i) => ({ ...record, id: entries[i]?.id ?? record.id }));
+      } finally {
+        file.close();
+      }
+    });
   }
 
   /**
@@ -152,25 +161,46 @@ export class FileMailStore implements MailStore {
   /**
    * Rewrites the mailbox without the given records under the delivery lock:
    * copies the rest (later appends included) to `mymailbox.tmp`, syncs it,
-   * renames it over `mymailbox` and syncs the directory. Does nothing when
-   * no listed id is in `remove`.
+   * renames it over `mymailbox` and syncs the directory, then writes the
+   * index with the kept records' ids as they were served, so that an id
+   * once given (a suffixed one of a record without a trace line included)
+   * stays. Does nothing when no id is in `remove`.
    */
   async remove(user: string, remove: ReadonlySet<string>): Promise<void> {
     if (remove.size === 0) return;
     const dir = await this.#userDir(user);
     await withLock(join(dir, DELIVERY_LOCK), async () => {
-      const file = openIfExists(join(dir, MAILBOX), { read: true });
-      if (file === null) return;
-      let kept: MailRecord[] | null;
+      const entries = await this.#entries(dir);
+      const kept = entries.filter((entry) => !remove.has(entry.id));
+      if (kept.length === entries.length) return;
+      const path = join(dir, MAILBOX);
+      const file = openNoFollowSync(path, { read: true });
       try {
-        kept = await removeRecords(file, remove, { path: join(dir, MAILBOX), tmpPath: join(dir, REPLACEMENT) });
+        await replaceMailbox(file, kept, { path, tmpPath: join(dir, REPLACEMENT) });
       } finally {
         file.close();
       }
-      if (kept === null) return;
       await syncDir(dir);
-      await this.#indexing(() => indexRewrittenMailbox(join(dir, MAILBOX), kept, this.#indexPaths(dir)));
+      await this.#indexing(() => indexRewrittenMailbox(path, kept, this.#indexPaths(dir)));
     });
+  }
+
+  /**
+   * The complete records of the user's mailbox with the ids a maildrop
+   * serves: from the index where it holds them, else as a scan finds them.
+   * The caller holds the delivery lock.
+   */
+  async #entries(dir: string): Promise<RecordEntry[]> {
+    const { maildrop } = await openFileMaildrop(join(dir, MAILBOX), join(dir, INDEX));
+    try {
+      const entries: RecordEntry[] = [];
+      for (let i = 0, offset = 0; i < maildrop.count; offset += maildrop.storedLength(i++)) {
+        entries.push({ offset, storedLength: maildrop.storedLength(i), size: maildrop.size(i), id: maildrop.id(i) });
+      }
+      return entries;
+    } finally {
+      maildrop.close();
+    }
   }
 
   /**

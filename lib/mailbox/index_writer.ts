@@ -24,7 +24,6 @@ import {
   scanEntries,
 } from "./maildrop_index.ts";
 import { totalLength } from "./record.ts";
-import type { MailRecord } from "./store.ts";
 import { openNoFollowSync } from "./no_follow.ts";
 
 /** Index text gathered before one write. */
@@ -108,9 +107,13 @@ export async function refreshIndex(path: string, paths: IndexPaths): Promise<boo
  * Writes the index of the mailbox at `path`, just rewritten to hold the
  * `kept` records one after another, without reading it.
  *
- * @param kept The records in file order, with the ids they carry (before `uniqueIds`).
+ * @param kept The records in file order, with the ids they were served with.
  */
-export async function indexRewrittenMailbox(path: string, kept: MailRecord[], paths: IndexPaths): Promise<void> {
+export async function indexRewrittenMailbox(
+  path: string,
+  kept: Pick<RecordEntry, "storedLength" | "size" | "id">[],
+  paths: IndexPaths,
+): Promise<void> {
   const identity = fileIdentity(await Deno.stat(path));
   if (identity === null) return;
   await writeIndex(paths, identity, (lines) => {

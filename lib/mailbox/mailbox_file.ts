@@ -92,26 +92,6 @@ export async function replaceMailbox(
   }
 }
 
-/**
- * Replaces the mailbox at `path` by one without the records whose ids (as
- * `listRecords` gives them) are in `remove`, as `replaceMailbox` does.
- *
- * @returns The kept records with the ids they carry (before `uniqueIds`),
- *   or `null` when no record matched and the mailbox was left as it is.
- */
-export async function removeRecords(
-  file: Deno.FsFile,
-  remove: ReadonlySet<string>,
-  paths: { path: string; tmpPath: string },
-): Promise<MailRecord[] | null> {
-  const records = await listRawRecords(file);
-  const ids = uniqueIds(records.map((record) => record.id));
-  const kept = records.filter((_, i) => !remove.has(ids[i]));
-  if (kept.length === records.length) return null;
-  await replaceMailbox(file, kept, paths);
-  return kept;
-}
-
 /** Merges records that follow each other into `[offset, length]` runs. */
 function contiguousRuns(records: Span[]): [number, number][] {
   const runs: [number, number][] = [];

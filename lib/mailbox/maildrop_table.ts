@@ -5,10 +5,8 @@
  * @module
  */
 
-import { fallbackId } from "./record.ts";
 import { freeNow, grown, type ReadAt, RecordIds } from "./record_ids.ts";
-import { scanBytes } from "./scanner.ts";
-import type { Maildrop } from "./store.ts";
+import type { Maildrop, MailRecord } from "./store.ts";
 
 /** Chunk size of `read`, as in the file store. */
 const READ_CHUNK = 64 * 1024;
@@ -258,13 +256,11 @@ export class BytesMaildrop extends TableMaildrop {
   }
 }
 
-/** The complete records of a mailbox held in memory, with ids as `list` gives them. */
-export async function tableOfBytes(bytes: Uint8Array): Promise<RecordTable> {
-  const { records } = scanBytes(bytes);
+/** A table of the records a store lists (their ids already unique), for a maildrop over bytes in memory. */
+export function tableOfRecords(
+  records: readonly Pick<MailRecord, "offset" | "storedLength" | "size" | "id">[],
+): RecordTable {
   const table = new RecordTable(records.length);
-  for (const { offset, storedLength, size, header } of records) {
-    const id = header.id ?? await fallbackId([bytes.subarray(offset, offset + storedLength)]);
-    table.add(offset, storedLength, size, id);
-  }
+  for (const { offset, storedLength, size, id } of records) table.add(offset, storedLength, size, id);
   return table;
 }

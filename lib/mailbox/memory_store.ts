@@ -5,7 +5,7 @@
  * @module
  */
 
-import { BytesMaildrop, tableOfBytes } from "./maildrop_table.ts";
+import { BytesMaildrop, tableOfRecords } from "./maildrop_table.ts";
 import { concatBytes, fallbackId, uniqueIds } from "./record.ts";
 import { scanBytes } from "./scanner.ts";
 import {
@@ -29,6 +29,8 @@ const EMPTY = new Uint8Array();
  */
 export class MemoryMailStore implements MailStore {
   readonly #boxes = new Map<string, Uint8Array>();
+  /** Per user, the ids of the first records as they were served before the last `remove`, which they keep. */
+  readonly #served = new Map<string, string[]>();
   readonly #sessions = new Set<string>();
   #failDeliveries = 0;
   /** When true, `remove` rejects and changes nothing. */
@@ -89,8 +91,16 @@ export class MemoryMailStore implements MailStore {
   }
 
   /** Lists the complete records of the user's mailbox. */
-  async list(user: string): Promise<MailRecord[]> {
-    const bytes = this.bytes(user);
+  list(user: string): Promise<MailRecord[]> {
+    return this.#listOf(user, this.bytes(user));
+  }
+
+  /**
+   * The complete records of `bytes`, the user's mailbox: ids from the trace
+   * line or `fallbackId`, made unique, except that records kept by the last
+   * `remove` keep the ids they had.
+   */
+  async #listOf(user: string, bytes: Uint8Array): Promise<MailRecord[]> {
     const records: MailRecord[] = [];
     for (const { offset, storedLength, size, header } of scanBytes(bytes).records) {
       const { from, to, subject, received } = header;
@@ -98,7 +108,8 @@ export class MemoryMailStore implements MailStore {
         await fallbackId([bytes.subarray(offset, offset + storedLength)]);
       records.push({ offset, storedLength, size, id, from, to, subject, received });
     }
-    const ids = uniqueIds(records.map((record) => record.id));
+    const served = (this.#served.get(user) ?? []).slice(0, records.length);
+    const ids = uniqueIds([...served, ...records.slice(served.length).map((record) => record.id)]);
     return records.map((record, i) => ({ ...record, id: ids[i] }));
   }
 
@@ -138,6 +149,7 @@ export class MemoryMailStore implements MailStore {
     if (kept.length === records.length) return;
     const slices = kept.map(({ offset, storedLength }) => bytes.subarray(offset, offset + storedLength));
     this.#boxes.set(user, concatBytes(slices));
+    this.#served.set(user, kept.map((record) => record.id));
   }
 
   /**
@@ -147,7 +159,7 @@ export class MemoryMailStore implements MailStore {
    */
   async openMaildrop(user: string): Promise<Maildrop> {
     const bytes = this.bytes(user);
-    return new BytesMaildrop(bytes, await tableOfBytes(bytes));
+    return new BytesMaildrop(bytes, tableOfRecords(await this.#listOf(user, bytes)));
   }
 
   /** Takes the user's session lock unless it is held. */

@@ -172,7 +172,9 @@ const CONTRACT: Record<string, (fixture: StoreFixture) => Promise<void>> = {
     assert.deepEqual((await store.list("Andrew")).map((r) => r.id), [first.id, "N1"]);
   },
 
-  "gives identical records distinct ids and removes only the one asked for": async ({ store, appendRaw }) => {
+  "gives identical records distinct ids, removes only the one asked for, and changes no other id": async (
+    { store, appendRaw },
+  ) => {
     const twin = bytesOf("Subject: twin\r\nReceived: 27 Nov 2026 09:45\r\n\r\nsame\r\n.\r\n");
     await appendRaw("Andrew", concat([twin, twin]));
     await deliver(store, ["Andrew"], ONE, "D1");
@@ -180,8 +182,14 @@ const CONTRACT: Record<string, (fixture: StoreFixture) => Promise<void>> = {
     assert.equal(new Set(ids).size, 3, ids.join(" "));
     assert.equal(ids[2], "D1");
     await store.remove("Andrew", new Set([ids[0]]));
-    assert.deepEqual((await store.list("Andrew")).map((r) => r.id), [ids[0], "D1"]);
-    assertRecords(await readRecords(store, "Andrew"), [twin, concat(recordOf(ONE, "D1"))]);
+    assert.deepEqual((await store.list("Andrew")).map((r) => r.id), [ids[1], "D1"], "the twin keeps its id");
+    await deliver(store, ["Andrew"], TWO, "D2");
+    assert.deepEqual(
+      (await store.list("Andrew")).map((r) => r.id),
+      [ids[1], "D1", "D2"],
+      "and keeps it after more mail",
+    );
+    assertRecords(await readRecords(store, "Andrew"), [twin, concat(recordOf(ONE, "D1")), concat(recordOf(TWO, "D2"))]);
   },
 
   "ignores a torn last record and cuts it before the next delivery": async ({ store, appendRaw }) => {
