@@ -18,7 +18,7 @@ Deno.test({
     const out = await Deno.makeTempDir();
     try {
       for (const program of PROGRAMS) {
-        const compiled = await new Deno.Command("deno", { args: ["task", `compile:${program}`] }).output();
+        const compiled = await new Deno.Command(Deno.execPath(), { args: ["task", `compile:${program}`] }).output();
         assert.equal(compiled.code, 0, new TextDecoder().decode(compiled.stderr));
         const binary = join(
           Deno.cwd(),

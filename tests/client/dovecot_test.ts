@@ -9,6 +9,9 @@ import { runClient } from "../../lib/client/menu.ts";
 import { ConsoleInput } from "../../lib/client/terminal.ts";
 import { CapturedOutput, pipedText } from "../helpers/client_io.ts";
 import { type Dovecot, withDovecot } from "../helpers/dovecot.ts";
+import { peer, peerTest } from "../helpers/peers.ts";
+
+const DOVECOT = peer("dovecot-pop3d");
 
 const USERS = [{ name: "Andrew", password: "@dministr@tor" }, { name: "Stallings", password: "network$security" }];
 const ANDREW = ["Andrew", "@dministr@tor"];
@@ -67,7 +70,7 @@ async function run(dovecot: Dovecot, lines: string[]): Promise<{ status: number;
   return { status, text: output.text };
 }
 
-Deno.test("mailclient's Manage Mail lists, reads and deletes mail on Dovecot's POP3 server", async () => {
+peerTest(DOVECOT, "mailclient's Manage Mail lists, reads and deletes mail on Dovecot's POP3 server", async () => {
   await withDovecot(USERS, async (dovecot) => {
     await dovecot.deliver("Andrew", ASSIGNMENT_MAIL);
     await dovecot.deliver("Andrew", MIME_MAIL);
@@ -101,7 +104,7 @@ Deno.test("mailclient's Manage Mail lists, reads and deletes mail on Dovecot's P
   });
 });
 
-Deno.test("mailclient against Dovecot: wrong password and an empty mailbox", async () => {
+peerTest(DOVECOT, "mailclient against Dovecot: wrong password and an empty mailbox", async () => {
   await withDovecot(USERS, async (dovecot) => {
     const wrong = await run(dovecot, ["Andrew", "network$security"]);
     assert.match(wrong.text, /Login failed: wrong user name or password\. The POP3 server said: -ERR \[AUTH\] .+\n/);

@@ -8,7 +8,10 @@
 import assert from "node:assert/strict";
 import { runClientPiped, serverArgs } from "../helpers/client_process.ts";
 import { withMailServers } from "../helpers/mail_servers.ts";
+import { peer, peerTest } from "../helpers/peers.ts";
 import { type SmtpSink, withSmtpSink } from "../helpers/smtp_sink.ts";
+
+const POSTFIX = peer("postfix");
 
 const MAIL = [
   "From: stallings@localhost",
@@ -33,21 +36,25 @@ async function send(sink: SmtpSink, lines: string[]): Promise<string> {
 const HEADER =
   /^From: stallings@localhost\nTo: andrew@localhost\nSubject: =\?UTF-8\?B\?R3LDvMOfZQ==\?=\nDate: .+\nMessage-ID: <.+@localhost>\nMIME-Version: 1\.0\nContent-Type: text\/plain; charset=UTF-8\n/;
 
-Deno.test("mailclient sends to smtp-sink with BODY=8BITMIME and an encoded subject (no SMTPUTF8 there)", async () => {
-  await withSmtpSink([], async (sink) => {
-    assert.match(await send(sink, MAIL), /\nMail sent successfully\n/);
-    const [captured] = await sink.messages();
-    assert.equal(captured.mailArgs, "<stallings@localhost> BODY=8BITMIME");
-    assert.deepEqual(captured.rcptArgs, ["<andrew@localhost>"]);
-    assert.match(captured.message, HEADER);
-    assert.match(
-      captured.message,
-      /\nContent-Transfer-Encoding: 8bit\n\nYou have learned SMTP very well\. Keep It Up!!!\n\.hidden dot line\nHéllo\n$/,
-    );
-  });
-});
+peerTest(
+  POSTFIX,
+  "mailclient sends to smtp-sink with BODY=8BITMIME and an encoded subject (no SMTPUTF8 there)",
+  async () => {
+    await withSmtpSink([], async (sink) => {
+      assert.match(await send(sink, MAIL), /\nMail sent successfully\n/);
+      const [captured] = await sink.messages();
+      assert.equal(captured.mailArgs, "<stallings@localhost> BODY=8BITMIME");
+      assert.deepEqual(captured.rcptArgs, ["<andrew@localhost>"]);
+      assert.match(captured.message, HEADER);
+      assert.match(
+        captured.message,
+        /\nContent-Transfer-Encoding: 8bit\n\nYou have learned SMTP very well\. Keep It Up!!!\n\.hidden dot line\nHéllo\n$/,
+      );
+    });
+  },
+);
 
-Deno.test("mailclient sends quoted-printable to an smtp-sink without 8BITMIME", async () => {
+peerTest(POSTFIX, "mailclient sends quoted-printable to an smtp-sink without 8BITMIME", async () => {
   await withSmtpSink(["-8"], async (sink) => {
     assert.match(await send(sink, MAIL), /\nMail sent successfully\n/);
     const [captured] = await sink.messages();
@@ -60,7 +67,7 @@ Deno.test("mailclient sends quoted-printable to an smtp-sink without 8BITMIME", 
   });
 });
 
-Deno.test("mailclient shows smtp-sink's refusal of the recipient and no success", async () => {
+peerTest(POSTFIX, "mailclient shows smtp-sink's refusal of the recipient and no success", async () => {
   await withSmtpSink(["-f", "RCPT"], async (sink) => {
     const stdout = await send(sink, MAIL);
     assert.match(stdout, /Mail not sent\. The SMTP server replied:\n5\d\d .+\n/);

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import nodemailer from "nodemailer";
 import { decode } from "../helpers/bytes.ts";
 import { delivered, readRecords } from "../helpers/mailbox_file.ts";
+import { peer, peerTest } from "../helpers/peers.ts";
 import { withSmtp } from "../helpers/smtp_server.ts";
 import { tlsFlags, withTestCert } from "../helpers/tls.ts";
 
@@ -18,31 +19,33 @@ async function onlyMessage(root: string): Promise<{ text: string; protocol: stri
   return { text: decode(message), protocol: trace.protocol };
 }
 
-Deno.test("smtpmail takes mail from swaks over STARTTLS with AUTH PLAIN", async () => {
-  const swaks = await new Deno.Command("which", { args: ["swaks"], stdout: "null" }).output();
-  if (!swaks.success) throw new Error("swaks is not installed: install it with .ci/install_peers.sh");
-  await withTestCert(async (cert) => {
-    await withSmtp(tlsFlags(cert), async (server) => {
-      const run = await new Deno.Command("swaks", {
-        args: [
-          ...["--server", `127.0.0.1:${server.port}`, "--tls", "--tls-verify", "--tls-ca-path", cert.certFile],
-          ...["--auth", "PLAIN", "--auth-user", "Stallings", "--auth-password", "network$security"],
-          ...["--from", "stallings@localhost", "--to", "andrew@localhost", "--header", "Subject: from swaks"],
-          ...["--body", "Line one\n.\n..two dots\n"],
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const transcript = decode(run.stdout) + decode(run.stderr);
-      assert.equal(run.code, 0, transcript);
-      assert.match(transcript, /<~ {2}250 2\.0\.0 OK queued as /);
-      const { text, protocol } = await onlyMessage(server.root);
-      assert.equal(protocol, "ESMTPSA");
-      assert.match(text, /^Subject: from swaks\r$/m);
-      assert.match(text, /\r\n\r\nLine one\r\n\.\r\n\.\.two dots\r\n/);
+peerTest(
+  [peer("swaks"), peer("libnet-ssleay-perl")],
+  "smtpmail takes mail from swaks over STARTTLS with AUTH PLAIN",
+  async () => {
+    await withTestCert(async (cert) => {
+      await withSmtp(tlsFlags(cert), async (server) => {
+        const run = await new Deno.Command("swaks", {
+          args: [
+            ...["--server", `127.0.0.1:${server.port}`, "--tls", "--tls-verify", "--tls-ca-path", cert.certFile],
+            ...["--auth", "PLAIN", "--auth-user", "Stallings", "--auth-password", "network$security"],
+            ...["--from", "stallings@localhost", "--to", "andrew@localhost", "--header", "Subject: from swaks"],
+            ...["--body", "Line one\n.\n..two dots\n"],
+          ],
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const transcript = decode(run.stdout) + decode(run.stderr);
+        assert.equal(run.code, 0, transcript);
+        assert.match(transcript, /<~ {2}250 2\.0\.0 OK queued as /);
+        const { text, protocol } = await onlyMessage(server.root);
+        assert.equal(protocol, "ESMTPSA");
+        assert.match(text, /^Subject: from swaks\r$/m);
+        assert.match(text, /\r\n\r\nLine one\r\n\.\r\n\.\.two dots\r\n/);
+      });
     });
-  });
-});
+  },
+);
 
 Deno.test("smtpmail takes UTF-8 mail with an attachment from nodemailer over STARTTLS with AUTH", async () => {
   await withTestCert(async (cert) => {

@@ -1,0 +1,109 @@
+/**
+ * The programs from Debian packages that some tests drive as real peers
+ * (fetchmail, swaks, Dovecot, smtp-sink), listed in `scripts/test_peers.txt`.
+ * `deno task test` installs them first where it can; where it could not, the
+ * tests that need a missing one are ignored, each with the reason in its
+ * name, and each test file prints one line saying how many it skips and what
+ * to install. A missing peer never fails a test.
+ *
+ * @module
+ */
+
+import { delimiter, join } from "node:path";
+
+/** The list shared with `scripts/provision_test_peers.sh`. */
+const LIST = new URL("../../scripts/test_peers.txt", import.meta.url);
+
+/** A Debian package whose programs some tests run. */
+export interface Peer {
+  /** The Debian package name. */
+  readonly package: string;
+  /** Whether every program of the package the tests use is installed. */
+  readonly available: boolean;
+  /** Why its tests are skipped, e.g. "swaks not installed (apt-get install swaks)"; empty when available. */
+  readonly reason: string;
+}
+
+/** Each package's probes, from the list. */
+let probes: Map<string, string[]> | undefined;
+/** The peers checked so far in this test file. */
+const checked = new Map<string, Peer>();
+
+/**
+ * The peer from the package `name`, checked once per test file.
+ *
+ * @throws {RangeError} when `name` is not in `scripts/test_peers.txt`
+ */
+export function peer(name: string): Peer {
+  probes ??= readList();
+  const found = checked.get(name) ?? check(name, probes.get(name));
+  checked.set(name, found);
+  return found;
+}
+
+/** Reasons of the tests skipped in this file, counted until the file has registered its tests. */
+const skipped = new Map<string, number>();
+
+/**
+ * Registers a test that needs the programs of `needs`. When one is missing
+ * the test is ignored, its name says why, and the file prints
+ * `skipping N tests: … (apt-get install …)` before its tests run.
+ */
+export function peerTest(needs: Peer | Peer[], name: string, fn: (t: Deno.TestContext) => Promise<void>): void {
+  const missing = [needs].flat().filter((p) => !p.available);
+  const reason = missing.map((p) => p.reason).join("; ");
+  if (missing.length > 0) {
+    if (skipped.size === 0) queueMicrotask(reportSkipped);
+    skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
+  }
+  Deno.test({ name: reason === "" ? name : `${name} (ignored: ${reason})`, ignore: missing.length > 0, fn });
+}
+
+/** Prints one line per reason; runs once the test file's module has been evaluated. */
+function reportSkipped(): void {
+  for (const [reason, count] of skipped) console.log(`skipping ${count} test${count === 1 ? "" : "s"}: ${reason}`);
+  skipped.clear();
+}
+
+function readList(): Map<string, string[]> {
+  const list = new Map<string, string[]>();
+  for (const line of Deno.readTextFileSync(LIST).split("\n")) {
+    const [name, ...probes] = line.replace(/#.*/, "").trim().split(/\s+/);
+    if (name) list.set(name, probes);
+  }
+  return list;
+}
+
+function check(name: string, probes: string[] | undefined): Peer {
+  if (probes === undefined) throw new RangeError(`Cannot find test peer: ${name} is not in ${LIST.pathname}`);
+  const absent = probes.find((probe) => !installed(probe));
+  if (absent === undefined) return { package: name, available: true, reason: "" };
+  const what = absent.startsWith("perl:") ? `the Perl module ${absent.slice(5)}` : absent;
+  return { package: name, available: false, reason: `${what} not installed (apt-get install ${name})` };
+}
+
+/** Whether `probe` (an absolute path, a command name on PATH, or perl:Module) is installed. */
+function installed(probe: string): boolean {
+  if (probe.startsWith("perl:")) return perlHas(probe.slice(5));
+  const dirs = probe.startsWith("/") ? [""] : (Deno.env.get("PATH") ?? "").split(delimiter).filter((d) => d !== "");
+  return dirs.some((dir) => {
+    try {
+      const info = Deno.statSync(dir === "" ? probe : join(dir, probe));
+      return info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) return false;
+      throw error;
+    }
+  });
+}
+
+/** Whether perl loads `module`; false without perl. */
+function perlHas(module: string): boolean {
+  try {
+    return new Deno.Command("perl", { args: [`-M${module}`, "-e", "1"], stdout: "null", stderr: "null" }).outputSync()
+      .success;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
