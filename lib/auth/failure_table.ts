@@ -9,7 +9,7 @@
 
 /** Options for a `FailureTable`. */
 export interface FailureTableOptions {
-  /** Failures after which the key is locked. */
+  /** Failures after which the key is locked (`Infinity`: never). */
   lockoutAfter: number;
   /** How long a lock lasts, in milliseconds. */
   lockoutMs: number;
@@ -48,6 +48,12 @@ export class FailureTable {
   /** The number of keys remembered. */
   get size(): number {
     return this.#entries.size;
+  }
+
+  /** Failures remembered for `key` at `now` (0 once they have expired). */
+  count(key: string, now: number): number {
+    const entry = this.#entries.get(key);
+    return entry !== undefined && entry.expiresAt > now ? entry.failures : 0;
   }
 
   /** Until when `key` is locked, or undefined when it is not locked at `now`. */

@@ -20,13 +20,18 @@ export const LOGIN_FLAGS = {
 
 /** What the failed-login flags say. */
 export interface LoginLimits {
-  /** Delay before answering a first failed login, doubled for each further one (at most 8 s). */
+  /**
+   * Delay before answering a first failed login, doubled for each further
+   * one of the session (at most 8 s); also the least time between checks of
+   * an address that has failed 3 times (doubling likewise), and of a user
+   * name that has failed `lockoutAfter` times.
+   */
   failedLoginDelayMs: number;
   /** Failed logins after which a session is closed. */
   maxFailedLogins: number;
-  /** Failures within 15 minutes from one client address, or for one user name, that lock it out. */
+  /** Failures within 15 minutes from one client address for one user name that block that address for that name. */
   lockoutAfter: number;
-  /** How long a lockout lasts, in milliseconds. */
+  /** How long such a block lasts, in milliseconds. */
   lockoutMs: number;
 }
 

@@ -289,6 +289,11 @@ export class LineConn {
     this.#output.write(data);
   }
 
+  /** True once no more input will come: the client closed its side, or the connection ended. */
+  get inputEnded(): boolean {
+    return this.#inputEnded || this.#ended;
+  }
+
   /** True once 64 KiB or more of output has gathered: time to `flush` without waiting for the reader. */
   get outputFull(): boolean {
     return this.#output.size >= FLUSH_AT;

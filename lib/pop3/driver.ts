@@ -9,7 +9,7 @@
 import type { Maildrop, MailStore, SessionLock } from "../mailbox/store.ts";
 import type { LineConn, ReadEnd } from "../net/line_conn.ts";
 import type { SessionSlot } from "../net/slots.ts";
-import type { Authenticator } from "../auth/authenticator.ts";
+import type { Authenticator, LoginAttempt } from "../auth/authenticator.ts";
 import type { TlsCredentials } from "../net/tls.ts";
 import { err } from "./reply.ts";
 import type { LoginResult, Pop3Action, Pop3Session, Pop3Step } from "./session.ts";
@@ -151,7 +151,12 @@ class Pop3Run {
       case "login": {
         // A failed login is answered late: replies already due (USER's, say) must not wait behind that delay.
         await this.#conn.flush();
-        const result = await login(action.user, action.password, this.#failures, this.#options);
+        const result = await login({
+          name: action.user,
+          password: action.password,
+          sessionFailures: this.#failures,
+          gone: () => this.#conn.inputEnded || this.#options.slot.signal.aborted,
+        }, this.#options);
         if (!result.ok && (result.reason === "auth" || result.reason === "locked")) this.#failures++;
         if (result.ok) {
           ({ lock: this.#lock, maildrop: this.#maildrop } = result);
@@ -217,12 +222,10 @@ async function startTls(conn: LineConn, session: Pop3Session, options: Pop3Drive
 
 /** Verifies the password, takes the maildrop lock and opens the maildrop. */
 async function login(
-  name: string,
-  password: string,
-  sessionFailures: number,
+  credentials: Pick<LoginAttempt, "name" | "password" | "sessionFailures" | "gone">,
   options: Pop3DriverOptions,
 ): Promise<LoginResult & ({ ok: false } | { ok: true; lock: SessionLock; maildrop: Maildrop })> {
-  const attempt = { name, password, clientAddress: options.clientAddress, service: "pop3" as const, sessionFailures };
+  const attempt = { ...credentials, clientAddress: options.clientAddress, service: "pop3" as const };
   const outcome = await options.auth.authenticate(attempt);
   if (!outcome.ok) return { ok: false, reason: outcome.reason === "locked" ? "locked" : "auth" };
   const user = outcome.user;

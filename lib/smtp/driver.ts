@@ -130,6 +130,7 @@ async function carryOut(
         clientAddress: options.clientAddress,
         service: "smtp" as const,
         sessionFailures,
+        gone: () => conn.inputEnded || options.slot.signal.aborted,
       };
       const outcome = await options.auth.authenticate(attempt);
       if (outcome.ok) progressed(conn, options);

@@ -69,3 +69,12 @@ Deno.test("FailureTable keeps a locked key past the window while its lock lasts"
   assert.equal(table.lockedUntil("a", 20_002), undefined);
   assert.equal(table.size, 1, "a's lock and b's window are over");
 });
+
+Deno.test("FailureTable.count says how many failures a key has until they expire", () => {
+  const table = new FailureTable({ ...OPTIONS, lockoutAfter: Infinity });
+  assert.equal(table.count("a", 0), 0);
+  table.fail("a", 0);
+  table.fail("a", 100);
+  assert.equal(table.count("a", 5099), 2);
+  assert.equal(table.count("a", 5100), 0);
+});

@@ -18,6 +18,8 @@ export class SourceClient {
   #text = "";
   #closed: Promise<void>;
   #ended = false;
+  /** Where `line` reads next in `#text`. */
+  #read = 0;
 
   private constructor(socket: Socket) {
     this.#socket = socket;
@@ -83,6 +85,27 @@ export class SourceClient {
         throw new Error(`no ${pattern} within ${timeoutMs} ms; got ${JSON.stringify(this.#text)}`);
       }
       await sleep(20);
+    }
+  }
+
+  /**
+   * The next line received and not yet taken by `line`, without its CRLF, or
+   * null once the connection has ended without another.
+   *
+   * @throws {Error} when `timeoutMs` passes first
+   */
+  async line(timeoutMs = 10_000): Promise<string | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const end = this.#text.indexOf("\r\n", this.#read);
+      if (end >= 0) {
+        const line = this.#text.slice(this.#read, end);
+        this.#read = end + 2;
+        return line;
+      }
+      if (this.#ended) return null;
+      if (Date.now() > deadline) throw new Error(`no line within ${timeoutMs} ms; got ${JSON.stringify(this.#text)}`);
+      await sleep(10);
     }
   }
 
