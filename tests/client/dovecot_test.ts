@@ -9,7 +9,7 @@ import { runClient } from "../../lib/client/menu.ts";
 import { ConsoleInput } from "../../lib/client/terminal.ts";
 import { CapturedOutput, pipedText } from "../helpers/client_io.ts";
 import { type Dovecot, withDovecot } from "../helpers/dovecot.ts";
-import { peer, peerTest } from "../helpers/peers.ts";
+import { needing, peer } from "../helpers/peers.ts";
 
 const DOVECOT = peer("dovecot-pop3d");
 
@@ -70,45 +70,47 @@ async function run(dovecot: Dovecot, lines: string[]): Promise<{ status: number;
   return { status, text: output.text };
 }
 
-peerTest(DOVECOT, "mailclient's Manage Mail lists, reads and deletes mail on Dovecot's POP3 server", async () => {
-  await withDovecot(USERS, async (dovecot) => {
-    await dovecot.deliver("Andrew", ASSIGNMENT_MAIL);
-    await dovecot.deliver("Andrew", MIME_MAIL);
-    await dovecot.deliver("Andrew", DOTS_MAIL);
-    const { status, text } = await run(dovecot, [...ANDREW, "1", "2", "x", "3", "d", "q", "3"]);
-    assert.equal(status, 0);
-    assert.match(
-      text,
-      new RegExp(
-        "Sl\\. No\\.  Sender               Received           Subject\n" +
-          "1        stallings@localhost  27 Nov 2026 09:45  Network Lab Experiment 7\n" +
-          "2        juergen@example\\.org  28 Nov 2026 08:33  Report für Köln\n" +
-          "3        fourouzan@localhost  29 Nov 2026 10:00  dots\n",
-      ),
-    );
-    assert.ok(
-      text.includes(
-        "From:     Jürgen Müller <juergen@example.org>\nTo:       Andrew <andrew@localhost>\n" +
-          "Subject:  Report für Köln\nReceived: 28 Nov 2026 08:33\n\nGrüße aus Köln,\nthe report is attached.\n\n" +
-          "Attachments:\n  report.pdf (application/pdf, 1.8 KiB)\n",
-      ),
-      text,
-    );
-    assert.ok(text.includes("Subject:  dots\nReceived: 29 Nov 2026 10:00\n\n.one\n..two\n.\nend\n"), text);
-    assert.match(text, /Mail 3 deleted .*\n\nSl\. No\.[^]*2 +juergen@example\.org[^\n]*\nEnter the serial number/);
-    assert.match(text, /or q to quit: \+OK Logging out.*\n\nOptions:/);
-    assert.equal((await dovecot.messages("Andrew")).length, 2);
-    const again = await run(dovecot, [...ANDREW, "1", "q", "3"]);
-    assert.doesNotMatch(again.text, /dots/);
-    assert.match(again.text, /\n2 +juergen@example\.org .*\nEnter the serial number/);
-  });
-});
+Deno.test(
+  needing(DOVECOT, "mailclient's Manage Mail lists, reads and deletes mail on Dovecot's POP3 server", async () => {
+    await withDovecot(USERS, async (dovecot) => {
+      await dovecot.deliver("Andrew", ASSIGNMENT_MAIL);
+      await dovecot.deliver("Andrew", MIME_MAIL);
+      await dovecot.deliver("Andrew", DOTS_MAIL);
+      const { status, text } = await run(dovecot, [...ANDREW, "1", "2", "x", "3", "d", "q", "3"]);
+      assert.equal(status, 0);
+      assert.match(
+        text,
+        new RegExp(
+          "Sl\\. No\\.  Sender               Received           Subject\n" +
+            "1        stallings@localhost  27 Nov 2026 09:45  Network Lab Experiment 7\n" +
+            "2        juergen@example\\.org  28 Nov 2026 08:33  Report für Köln\n" +
+            "3        fourouzan@localhost  29 Nov 2026 10:00  dots\n",
+        ),
+      );
+      assert.ok(
+        text.includes(
+          "From:     Jürgen Müller <juergen@example.org>\nTo:       Andrew <andrew@localhost>\n" +
+            "Subject:  Report für Köln\nReceived: 28 Nov 2026 08:33\n\nGrüße aus Köln,\nthe report is attached.\n\n" +
+            "Attachments:\n  report.pdf (application/pdf, 1.8 KiB)\n",
+        ),
+        text,
+      );
+      assert.ok(text.includes("Subject:  dots\nReceived: 29 Nov 2026 10:00\n\n.one\n..two\n.\nend\n"), text);
+      assert.match(text, /Mail 3 deleted .*\n\nSl\. No\.[^]*2 +juergen@example\.org[^\n]*\nEnter the serial number/);
+      assert.match(text, /or q to quit: \+OK Logging out.*\n\nOptions:/);
+      assert.equal((await dovecot.messages("Andrew")).length, 2);
+      const again = await run(dovecot, [...ANDREW, "1", "q", "3"]);
+      assert.doesNotMatch(again.text, /dots/);
+      assert.match(again.text, /\n2 +juergen@example\.org .*\nEnter the serial number/);
+    });
+  }),
+);
 
-peerTest(DOVECOT, "mailclient against Dovecot: wrong password and an empty mailbox", async () => {
+Deno.test(needing(DOVECOT, "mailclient against Dovecot: wrong password and an empty mailbox", async () => {
   await withDovecot(USERS, async (dovecot) => {
     const wrong = await run(dovecot, ["Andrew", "network$security"]);
     assert.match(wrong.text, /Login failed: wrong user name or password\. The POP3 server said: -ERR \[AUTH\] .+\n/);
     const empty = await run(dovecot, ["Stallings", "network$security", "1", "3"]);
     assert.match(empty.text, /Your mailbox is empty\.\n\+OK Logging out.*\n/);
   });
-});
+}));

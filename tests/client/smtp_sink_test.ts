@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { runClientPiped, serverArgs } from "../helpers/client_process.ts";
 import { withMailServers } from "../helpers/mail_servers.ts";
-import { peer, peerTest } from "../helpers/peers.ts";
+import { needing, peer } from "../helpers/peers.ts";
 import { type SmtpSink, withSmtpSink } from "../helpers/smtp_sink.ts";
 
 const POSTFIX = peer("postfix");
@@ -36,7 +36,7 @@ async function send(sink: SmtpSink, lines: string[]): Promise<string> {
 const HEADER =
   /^From: stallings@localhost\nTo: andrew@localhost\nSubject: =\?UTF-8\?B\?R3LDvMOfZQ==\?=\nDate: .+\nMessage-ID: <.+@localhost>\nMIME-Version: 1\.0\nContent-Type: text\/plain; charset=UTF-8\n/;
 
-peerTest(
+Deno.test(needing(
   POSTFIX,
   "mailclient sends to smtp-sink with BODY=8BITMIME and an encoded subject (no SMTPUTF8 there)",
   async () => {
@@ -52,9 +52,9 @@ peerTest(
       );
     });
   },
-);
+));
 
-peerTest(POSTFIX, "mailclient sends quoted-printable to an smtp-sink without 8BITMIME", async () => {
+Deno.test(needing(POSTFIX, "mailclient sends quoted-printable to an smtp-sink without 8BITMIME", async () => {
   await withSmtpSink(["-8"], async (sink) => {
     assert.match(await send(sink, MAIL), /\nMail sent successfully\n/);
     const [captured] = await sink.messages();
@@ -65,13 +65,13 @@ peerTest(POSTFIX, "mailclient sends quoted-printable to an smtp-sink without 8BI
       /\nContent-Transfer-Encoding: quoted-printable\n\n[^]*\n\.hidden dot line\nH=C3=A9llo\n$/,
     );
   });
-});
+}));
 
-peerTest(POSTFIX, "mailclient shows smtp-sink's refusal of the recipient and no success", async () => {
+Deno.test(needing(POSTFIX, "mailclient shows smtp-sink's refusal of the recipient and no success", async () => {
   await withSmtpSink(["-f", "RCPT"], async (sink) => {
     const stdout = await send(sink, MAIL);
     assert.match(stdout, /Mail not sent\. The SMTP server replied:\n5\d\d .+\n/);
     assert.doesNotMatch(stdout, /Mail sent successfully/);
     assert.deepEqual(await sink.messages(), []);
   });
-});
+}));

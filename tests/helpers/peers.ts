@@ -45,18 +45,31 @@ export function peer(name: string): Peer {
 const skipped = new Map<string, number>();
 
 /**
- * Registers a test that needs the programs of `needs`. When one is missing
- * the test is ignored, its name says why, and the file prints
+ * The definition of a test that needs the programs of `needs`, for
+ * `Deno.test(needing(peer("swaks"), name, fn))`. When one is missing the
+ * test is ignored, its name says why, and the file prints
  * `skipping N tests: … (apt-get install …)` before its tests run.
  */
-export function peerTest(needs: Peer | Peer[], name: string, fn: (t: Deno.TestContext) => Promise<void>): void {
+export function needing(
+  needs: Peer | Peer[],
+  name: string,
+  fn: (t: Deno.TestContext) => Promise<void>,
+): Deno.TestDefinition {
   const missing = [needs].flat().filter((p) => !p.available);
   const reason = missing.map((p) => p.reason).join("; ");
   if (missing.length > 0) {
     if (skipped.size === 0) queueMicrotask(reportSkipped);
     skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
   }
-  Deno.test({ name: reason === "" ? name : `${name} (ignored: ${reason})`, ignore: missing.length > 0, fn });
+  return { name: reason === "" ? name : `${name} (ignored: ${reason})`, ignore: missing.length > 0, fn };
+}
+
+/**
+ * Registers `needing(needs, name, fn)`. Deno then reports the test at this
+ * line, not the caller's: `Deno.test(needing(…))` keeps the test's own.
+ */
+export function peerTest(needs: Peer | Peer[], name: string, fn: (t: Deno.TestContext) => Promise<void>): void {
+  Deno.test(needing(needs, name, fn));
 }
 
 /** Prints one line per reason; runs once the test file's module has been evaluated. */

@@ -9,17 +9,17 @@ import { join } from "node:path";
 import { assertBytesEqual, decode } from "../helpers/bytes.ts";
 import { loadMessage, markerOf } from "../helpers/load.ts";
 import { readRecords, unstuff } from "../helpers/mailbox_file.ts";
-import { peer, peerTest } from "../helpers/peers.ts";
+import { needing, peer } from "../helpers/peers.ts";
 import { Pop3Client } from "../helpers/pop3_client.ts";
 import { sendMessages, withMailServers } from "../helpers/pop3_server.ts";
 
 const COUNT = 20;
 
-peerTest(
+Deno.test(needing(
   peer("fetchmail"),
   "popserver lets fetchmail download and delete a whole maildrop of 20 messages intact",
   downloadWholeMaildrop,
-);
+));
 
 async function downloadWholeMaildrop(): Promise<void> {
   await withMailServers([], async ({ smtp, pop3, temp }) => {
