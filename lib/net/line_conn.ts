@@ -1,14 +1,15 @@
 /**
- * A line-oriented connection over a Node-style socket: the only place in the
- * servers that touches sockets, including the upgrade to TLS.
+ * A line-oriented connection over a Node-style socket: with its output side
+ * (`SocketWriter`), the only place in the servers that touches sockets,
+ * including the upgrade to TLS.
  *
  * @module
  */
 
 import type { Duplex } from "node:stream";
 import { type Line, LineSplitter } from "./line_splitter.ts";
-import { isShared, OUTPUT_BUFFER_SIZE, OutputBuffer, recycle } from "./output_buffer.ts";
 import { type Expiry, ReadWatch } from "./read_watch.ts";
+import { SocketWriter } from "./socket_writer.ts";
 import { acceptTls, HANDSHAKE_TIMEOUT_MS, type TlsIdentity } from "./tls.ts";
 
 /**
@@ -51,20 +52,6 @@ export interface LineConnOptions {
 /** Input is paused once this much is buffered and not yet read as lines. */
 const HIGH_WATER = 256 * 1024;
 
-/** Queued output is sent once this much has gathered, without waiting for the reader. */
-const FLUSH_AT = OUTPUT_BUFFER_SIZE;
-
-/**
- * Sent buffers whose write the socket has not yet confirmed, above which
- * `flush` waits. The socket accepts writes that the kernel takes at once
- * without asking to wait, but confirms them only on a later turn of the
- * event loop: a writer that never waits would take a new buffer per write.
- */
-const MAX_UNCONFIRMED = 2;
-
-/** Output up to this size is copied out of its buffer when sent, and the buffer reused at once. */
-const SMALL_WRITE = 4096;
-
 /** How often idle connections are looked for; a timeout fires up to this late. */
 const SWEEP_MS = 250;
 
@@ -76,11 +63,7 @@ const SWEEP_MS = 250;
 export class LineConn {
   #socket: Duplex;
   #splitter = new LineSplitter();
-  #output = new OutputBuffer();
-  /** Buffers handed to the socket and not yet confirmed written. */
-  #unconfirmed = 0;
-  /** Called when the socket confirms a write. */
-  #confirmed: (() => void) | undefined;
+  #writer: SocketWriter;
   /** The client has finished sending (it may still read). */
   #inputEnded = false;
   /** The socket is closed or failed: nothing more can be written. */
@@ -88,8 +71,6 @@ export class LineConn {
   /** The socket was dropped because the client took no output for the idle timeout. */
   #timedOut = false;
   #closed = false;
-  /** Since when `flush` has been waiting for the client to take output; undefined when it is not waiting. */
-  #writeWaitSince: number | undefined;
   #wake: ((woke: boolean) => void) | undefined;
   #options: LineConnOptions;
   /** The deadlines and the run without a line end. */
@@ -108,7 +89,8 @@ export class LineConn {
     for (const conn of LineConn.#watched) {
       const { idleTimeoutMs } = conn.#options;
       // A client that stops reading is as idle as one that stops sending: its session must not hold on for ever.
-      if (conn.#writeWaitSince !== undefined && now - conn.#writeWaitSince >= idleTimeoutMs) {
+      const waitingSince = conn.#writer.waitingSince;
+      if (waitingSince !== undefined && now - waitingSince >= idleTimeoutMs) {
         conn.#timedOut = true;
         conn.#socket.destroy();
       }
@@ -133,6 +115,7 @@ export class LineConn {
   /** Wraps a connected socket; the caller must not read from it any more. */
   constructor(socket: Duplex, options: LineConnOptions) {
     this.#socket = socket;
+    this.#writer = new SocketWriter(socket, () => this.#ended);
     this.#options = options;
     this.#input = new ReadWatch(options, Date.now());
     this.#watch(true);
@@ -186,13 +169,14 @@ export class LineConn {
     plain.off("data", this.#onData);
     this.#splitter.take();
     this.#input.dropPartial();
-    this.#send(plain);
+    this.#writer.send(plain);
     const secure = await acceptTls(plain, identity, HANDSHAKE_TIMEOUT_MS);
     if (secure instanceof Error) {
       this.#finish();
       return secure.message;
     }
     this.#socket = secure;
+    this.#writer.socket = secure;
     this.#listen(secure);
     return undefined;
   }
@@ -278,7 +262,7 @@ export class LineConn {
     this.#ended = true;
     this.#release();
     this.#wakeReader();
-    this.#confirmed?.();
+    this.#writer.ended();
   }
 
   /**
@@ -286,7 +270,7 @@ export class LineConn {
    * sends them. The bytes are copied: the caller may reuse its array.
    */
   write(data: string | Uint8Array): void {
-    this.#output.write(data);
+    this.#writer.write(data);
   }
 
   /** True once no more input will come: the client closed its side, or the connection ended. */
@@ -296,70 +280,15 @@ export class LineConn {
 
   /** True once 64 KiB or more of output has gathered: time to `flush` without waiting for the reader. */
   get outputFull(): boolean {
-    return this.#output.size >= FLUSH_AT;
+    return this.#writer.full;
   }
 
   /**
    * Sends queued output, resolving once the socket accepted it. A client
    * that takes none of it for the idle timeout is disconnected.
    */
-  async flush(): Promise<void> {
-    const accepted = this.#send(this.#socket);
-    if (accepted && this.#unconfirmed <= MAX_UNCONFIRMED) return;
-    this.#writeWaitSince = Date.now();
-    try {
-      if (!accepted) await this.#drained();
-      while (this.#unconfirmed > MAX_UNCONFIRMED && !this.#ended) {
-        await new Promise<void>((resolve) => this.#confirmed = resolve);
-      }
-    } finally {
-      this.#writeWaitSince = undefined;
-    }
-  }
-
-  /**
-   * Hands the queued output to `socket`. A small piece of a shared buffer
-   * goes as a copy; a larger one goes as it is, and its buffer is reused
-   * once the socket reports it written (one whose write failed is left to
-   * the collector, as the socket may still hold it).
-   *
-   * @returns false when the socket asks to wait for "drain"
-   */
-  #send(socket: Duplex): boolean {
-    const views = this.#output.take();
-    if (this.#ended) return true;
-    let accepted = true;
-    for (const view of views) {
-      if (!isShared(view)) {
-        accepted = socket.write(view);
-        continue;
-      }
-      if (view.length <= SMALL_WRITE) {
-        // A copy of its own costs less than holding a whole shared buffer until the socket confirms it.
-        accepted = socket.write(view.slice());
-        recycle(view);
-        continue;
-      }
-      this.#unconfirmed++;
-      accepted = socket.write(view, (error) => {
-        this.#unconfirmed--;
-        if (!error) recycle(view);
-        this.#confirmed?.();
-      });
-    }
-    return accepted;
-  }
-
-  #drained(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.#socket.off("drain", done);
-        this.#socket.off("close", done);
-        resolve();
-      };
-      this.#socket.on("drain", done);
-      this.#socket.on("close", done);
-    });
+  flush(): Promise<void> {
+    return this.#writer.flush();
   }
 
   /** Flushes output and closes the connection. Safe to call twice. */
