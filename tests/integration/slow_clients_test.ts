@@ -127,8 +127,9 @@ for (const server of SERVERS) {
           `${server.script}: 3 legitimate sessions in ${Date.now() - started} ms among 50 slowloris clients ` +
             `(${evicted} evicted)`,
         );
-        // The first takes a slowloris client's place; the next ones, the place the first left.
-        assert.equal(evicted, 1, "one slowloris client made room");
+        // The first takes a slowloris client's place; the next ones, the place the one before left (or, if
+        // that one is not yet counted out, another slowloris client's).
+        assert.ok(evicted >= 1 && evicted <= 3, `${evicted} slowloris clients made room for 3 sessions`);
       } finally {
         await stop();
       }
