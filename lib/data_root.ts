@@ -1,12 +1,13 @@
 /**
  * Opening the data root that both servers share: the users of
- * userlogincred.txt, a directory for each, and the mail store over them.
+ * userlogincred.txt, and the mail store chosen by `--store` (for the file
+ * store, a directory for each user beside the file).
  *
  * @module
  */
 
 import { join } from "node:path";
-import { FileMailStore } from "./mailbox/file_store.ts";
+import { type OpenedStore, openStore, type StoreChoice } from "./mailbox/open_store.ts";
 import { loadUsers, type UserDb } from "./users.ts";
 
 /** The opened data root. */
@@ -14,17 +15,28 @@ export interface DataRoot {
   /** The parsed userlogincred.txt. */
   users: UserDb;
   /** The mailboxes. */
-  store: FileMailStore;
+  store: OpenedStore;
 }
 
 /**
- * Loads the users and creates each user's directory if it is missing.
+ * Loads the users, opens the store, and for the file store creates each
+ * user's directory if it is missing.
  *
+ * @param store which store `--store` chose
+ * @param program the program's name, for the log and the database's view of its connections
  * @throws {SyntaxError} when userlogincred.txt is malformed
  * @throws {Deno.errors.NotFound} when it is missing
+ * @throws {StoreUnavailable} when the database cannot be reached
  */
-export async function openDataRoot(root: string): Promise<DataRoot> {
+export async function openDataRoot(
+  root: string,
+  store: StoreChoice,
+  options: { program: string; log(line: string): void },
+): Promise<DataRoot> {
   const users = await loadUsers(root);
-  for (const name of users.names) await Deno.mkdir(join(root, name), { recursive: true, mode: 0o700 });
-  return { users, store: new FileMailStore({ root }) };
+  const opened = await openStore(store, { root, application: options.program, log: options.log });
+  if (opened.files) {
+    for (const name of users.names) await Deno.mkdir(join(root, name), { recursive: true, mode: 0o700 });
+  }
+  return { users, store: opened };
 }

@@ -11,7 +11,7 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { plainAddress } from "./net/client_key.ts";
 import { ConnectionCaps, type RefusalReason, type RunningServer, type SessionSlot, startServer } from "./net/server.ts";
-import { acceptTls, HANDSHAKE_TIMEOUT_MS, TlsCredentials } from "./net/tls.ts";
+import { acceptTls, HANDSHAKE_TIMEOUT_MS, TlsCredentials, tlsFailureLine } from "./net/tls.ts";
 
 /** The flags' part of both usage lines. */
 export const TLS_USAGE = "[--tls-cert FILE --tls-key FILE [--tls-port PORT]] [--allow-plaintext-login] " +
@@ -100,11 +100,7 @@ export async function acceptImplicitTls(
     ? new Error(current.error)
     : await acceptTls(socket, current.identity, HANDSHAKE_TIMEOUT_MS);
   if (!(secure instanceof Error)) return secure;
-  what.log(
-    `${
-      new Date().toISOString()
-    } ${what.service} client=${socket.remoteAddress} TLS handshake failed: ${secure.message}`,
-  );
+  what.log(tlsFailureLine(what.service, socket.remoteAddress ?? "unknown", secure.message));
   socket.destroy();
   return undefined;
 }

@@ -110,12 +110,13 @@ export interface Maildrop {
    * The stored (dot-stuffed) bytes of record `i`, terminator included, in
    * chunks of at most 64 KiB, each valid only until the maildrop yields
    * another (the file store reads them all into one buffer; copy a chunk
-   * to keep it). Reads are synchronous: the mailbox is a local
-   * file, usually in the page cache, and a trip through the blocking thread
-   * pool per chunk would cost more than the read (pipelined RETR of many
-   * small messages).
+   * to keep it). Iterate with `for await`: a store may read each chunk
+   * synchronously (the file store: its mailbox is a local file, usually in
+   * the page cache, and a trip through the blocking thread pool per chunk
+   * would cost more than the read, for pipelined RETR of many small
+   * messages) or fetch it (the PostgreSQL store).
    */
-  read(i: number): Iterable<Uint8Array>;
+  read(i: number): Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
   /**
    * Releases the maildrop's open file and its listing: afterwards only
    * `count` and `totalSize` may be used. Harmless to call twice.

@@ -13,10 +13,11 @@ import {
   parseConnectionLimits,
 } from "../net/connection_flags.ts";
 import { parseTlsFlags, TLS_FLAGS, TLS_USAGE, type TlsConfig } from "../tls_setup.ts";
+import { parseStoreFlag, STORE_FLAG, STORE_USAGE, type StoreChoice } from "../mailbox/open_store.ts";
 
 /** One-line usage of `popserver.ts`. */
 export const POP3_USAGE = "popserver.ts <pop3_port> [--root DIR] [--host ADDR] [--max-connections N] " +
-  `[--idle-timeout SECONDS] [--max-errors N] ${CONNECTION_FLAGS_USAGE} ${LOGIN_FLAGS_USAGE} ${TLS_USAGE}`;
+  `[--idle-timeout SECONDS] [--max-errors N] ${CONNECTION_FLAGS_USAGE} ${LOGIN_FLAGS_USAGE} ${TLS_USAGE} ${STORE_USAGE}`;
 
 /** Everything `popserver.ts` is told on its command line. */
 export interface Pop3Config {
@@ -38,6 +39,8 @@ export interface Pop3Config {
   login: LoginLimits;
   /** STLS, the implicit-TLS port and who may log in without TLS. */
   tls: TlsConfig;
+  /** Where the mailboxes are: files under the root, or a PostgreSQL database. */
+  store: StoreChoice;
 }
 
 /**
@@ -55,6 +58,7 @@ export function parsePop3Args(args: string[]): Pop3Config {
     ...CONNECTION_FLAGS,
     ...LOGIN_FLAGS,
     ...TLS_FLAGS,
+    ...STORE_FLAG,
   }, { count: 1, names: "pop3_port" });
   const positive = (name: string) => positiveFlag(values, name);
   return {
@@ -67,5 +71,6 @@ export function parsePop3Args(args: string[]): Pop3Config {
     connections: parseConnectionLimits(values),
     login: parseLoginLimits(values),
     tls: parseTlsFlags(values),
+    store: parseStoreFlag(values),
   };
 }

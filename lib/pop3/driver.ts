@@ -10,7 +10,7 @@ import type { Maildrop, MailStore, SessionLock } from "../mailbox/store.ts";
 import type { LineConn, ReadEnd } from "../net/line_conn.ts";
 import type { SessionSlot } from "../net/slots.ts";
 import type { Authenticator, LoginAttempt } from "../auth/authenticator.ts";
-import type { TlsCredentials } from "../net/tls.ts";
+import { type TlsCredentials, tlsFailureLine } from "../net/tls.ts";
 import { err } from "./reply.ts";
 import type { LoginResult, Pop3Action, Pop3Session, Pop3Step } from "./session.ts";
 import { TopCutter } from "./top_cutter.ts";
@@ -68,6 +68,7 @@ class Pop3Run {
   #failures = 0;
   #errors = 0;
   #retrieved = 0;
+  #topped = 0;
   #outcome = "disconnected";
 
   constructor(conn: LineConn, session: Pop3Session, options: Pop3DriverOptions) {
@@ -172,7 +173,8 @@ class Pop3Run {
         return { replies: [], close: true };
       }
       case "retrieve":
-        this.#retrieved++;
+        if (action.bodyLines === undefined) this.#retrieved++;
+        else this.#topped++;
         await sendRecord(this.#conn, this.#maildrop!, action);
         return undefined;
       case "commit": {
@@ -199,7 +201,7 @@ class Pop3Run {
     const { clientAddress, log } = this.#options;
     log(
       `${new Date().toISOString()} pop3 client=${clientAddress} user=${this.#session.user || "-"} ` +
-        `failed_logins=${this.#failures} retrieved=${this.#retrieved} outcome=${this.#outcome}`,
+        `failed_logins=${this.#failures} retrieved=${this.#retrieved} top=${this.#topped} outcome=${this.#outcome}`,
     );
   }
 }
@@ -209,7 +211,8 @@ class Pop3Run {
  * loaded now; otherwise "+OK", then the handshake.
  *
  * @returns undefined when the session goes on (under TLS or not), or the
- *   log outcome of a failed handshake, after which it must end
+ *   session's outcome after a failed handshake (logged at once on a line
+ *   of its own), after which it must end
  */
 async function startTls(conn: LineConn, session: Pop3Session, options: Pop3DriverOptions): Promise<string | undefined> {
   const current = options.tls ? await options.tls.current() : { error: "TLS is not configured" };
@@ -217,7 +220,9 @@ async function startTls(conn: LineConn, session: Pop3Session, options: Pop3Drive
   for (const r of session.tlsReady("identity" in current).replies) conn.write(`${r}\r\n`);
   if (!("identity" in current)) return undefined;
   const failure = await conn.startTls(current.identity);
-  return failure === undefined ? undefined : `TLS handshake failed: ${failure}`;
+  if (failure === undefined) return undefined;
+  options.log(tlsFailureLine("pop3", options.clientAddress, failure));
+  return "TLS handshake failed";
 }
 
 /** Verifies the password, takes the maildrop lock and opens the maildrop. */
@@ -252,7 +257,7 @@ async function sendRecord(
 ): Promise<void> {
   const { index, bodyLines } = action;
   const cutter = bodyLines === undefined ? undefined : new TopCutter(bodyLines, maildrop.storedLength(index));
-  for (const chunk of maildrop.read(index)) {
+  for await (const chunk of maildrop.read(index)) {
     conn.write(cutter ? cutter.take(chunk) : chunk);
     if (conn.outputFull) await conn.flush();
     if (cutter?.done) break;

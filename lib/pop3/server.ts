@@ -17,7 +17,6 @@ import type { Pop3Config } from "./config.ts";
 import { drivePop3 } from "./driver.ts";
 import { err } from "./reply.ts";
 import { Pop3Session } from "./session.ts";
-import { warmUpIndexParsing } from "../mailbox/file_maildrop.ts";
 
 /** Longest POP3 command line, CRLF included (RFC 2449 §4). */
 const COMMAND_LINE = 255;
@@ -33,8 +32,9 @@ const MAX_LINE_RUN = 64 * 1024;
  * @throws {UsageError} when the certificate or key cannot be used
  */
 export async function startPop3Server(config: Pop3Config, log: StderrLog): Promise<ServerPair> {
-  const { users, store } = await openDataRoot(config.root);
-  warmUpIndexParsing();
+  const opened = await openDataRoot(config.root, config.store, { program: "popserver", log: (line) => log.line(line) });
+  const { users } = opened;
+  const store = opened.store.store;
   const tls = await loadTls(config.tls);
   const host = hostname();
   const auth = new Authenticator({ users, ...config.login, log: (line) => log.line(line) });
@@ -69,7 +69,7 @@ export async function startPop3Server(config: Pop3Config, log: StderrLog): Promi
       log: logLine,
     });
   };
-  return await startListeners(config, {
+  const listeners = await startListeners(config, {
     log: (line) => log.line(line),
     refuse: (socket, reason, implicitTls) => {
       log.line(`${new Date().toISOString()} pop3 refused client=${socket.remoteAddress} reason=${reason}`);
@@ -80,4 +80,11 @@ export async function startPop3Server(config: Pop3Config, log: StderrLog): Promi
     },
     serve,
   });
+  return {
+    ...listeners,
+    shutdown: async (graceMs) => {
+      await listeners.shutdown(graceMs);
+      await opened.store.close();
+    },
+  };
 }

@@ -14,12 +14,13 @@ import {
 } from "../net/connection_flags.ts";
 import { parseTlsFlags, TLS_FLAGS, TLS_USAGE, type TlsConfig } from "../tls_setup.ts";
 import type { SmtpLimits } from "./session.ts";
+import { parseStoreFlag, STORE_FLAG, STORE_USAGE, type StoreChoice } from "../mailbox/open_store.ts";
 
 /** One-line usage of `smtpmail.ts`. */
 export const SMTP_USAGE = "smtpmail.ts <my_port> [--root DIR] [--host ADDR] [--domain NAME]... " +
   "[--postmaster USER] [--max-message-size OCTETS] [--max-recipients N] [--quota OCTETS] [--max-connections N] " +
   "[--max-errors N] [--idle-timeout SECONDS] [--command-line-limit OCTETS] [--text-line-limit OCTETS] " +
-  `${CONNECTION_FLAGS_USAGE} [--min-data-rate OCTETS_PER_SECOND] ${LOGIN_FLAGS_USAGE} ${TLS_USAGE}`;
+  `${CONNECTION_FLAGS_USAGE} [--min-data-rate OCTETS_PER_SECOND] ${LOGIN_FLAGS_USAGE} ${TLS_USAGE} ${STORE_USAGE}`;
 
 /** Everything `smtpmail.ts` is told on its command line. */
 export interface SmtpConfig {
@@ -49,6 +50,8 @@ export interface SmtpConfig {
   login: LoginLimits;
   /** STARTTLS, the implicit-TLS port and who may log in without TLS. */
   tls: TlsConfig;
+  /** Where the mailboxes are: files under the root, or a PostgreSQL database. */
+  store: StoreChoice;
 }
 
 /**
@@ -74,6 +77,7 @@ export function parseSmtpArgs(args: string[]): SmtpConfig {
     ...CONNECTION_FLAGS,
     ...LOGIN_FLAGS,
     ...TLS_FLAGS,
+    ...STORE_FLAG,
   }, { count: 1, names: "my_port" });
   const positive = (name: string) => positiveFlag(values, name);
   return {
@@ -96,5 +100,6 @@ export function parseSmtpArgs(args: string[]): SmtpConfig {
     minDataRate: positive("min-data-rate"),
     login: parseLoginLimits(values),
     tls: parseTlsFlags(values),
+    store: parseStoreFlag(values),
   };
 }

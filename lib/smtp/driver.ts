@@ -7,10 +7,10 @@
  */
 
 import type { Authenticator } from "../auth/authenticator.ts";
-import type { MailStore } from "../mailbox/store.ts";
+import { type MailStore, QuotaExceeded } from "../mailbox/store.ts";
 import type { LineConn, ReadEnd } from "../net/line_conn.ts";
 import type { SessionSlot } from "../net/slots.ts";
-import type { TlsCredentials } from "../net/tls.ts";
+import { type TlsCredentials, tlsFailureLine } from "../net/tls.ts";
 import { logValue } from "../log.ts";
 import type { LogBudget } from "../log_budget.ts";
 import { formatReply, Replies, type Reply } from "./reply.ts";
@@ -115,7 +115,11 @@ async function carryOut(
     case "deliver": {
       const result = await options.store.deliver(action.delivery).then(
         () => ({ ok: true as const }),
-        (error: Error) => ({ ok: false as const, error: error.message }),
+        (error: Error) => ({
+          ok: false as const,
+          error: error.message,
+          overQuota: error instanceof QuotaExceeded ? error.user : undefined,
+        }),
       );
       step = session.complete(result, action.log);
       break;
@@ -157,7 +161,7 @@ async function startTls(conn: LineConn, session: SmtpSession, options: SmtpDrive
   if (!("identity" in current)) return step;
   const failure = await conn.startTls(current.identity);
   if (failure === undefined) return step;
-  options.log(`${new Date().toISOString()} smtp client=${options.clientAddress} TLS handshake failed: ${failure}`);
+  options.log(tlsFailureLine("smtp", options.clientAddress, failure));
   return { ...step, close: true };
 }
 

@@ -34,7 +34,9 @@ const REFUSAL_LOG_BUDGET = { burst: 100, perSecond: 10 };
  * @throws {UsageError} when --postmaster names no user, or the certificate or key cannot be used
  */
 export async function startSmtpServer(config: SmtpConfig, log: StderrLog): Promise<ServerPair> {
-  const { users, store } = await openDataRoot(config.root);
+  const opened = await openDataRoot(config.root, config.store, { program: "smtpmail", log: (line) => log.line(line) });
+  const { users } = opened;
+  const store = opened.store.store;
   const postmaster = users.find(config.postmaster ?? users.names[0]);
   if (postmaster === undefined) throw new UsageError(`Cannot use --postmaster ${config.postmaster}: no such user`);
   const tls = await loadTls(config.tls);
@@ -82,11 +84,18 @@ export async function startSmtpServer(config: SmtpConfig, log: StderrLog): Promi
       refusals,
     });
   };
-  return await startListeners(config, {
+  const listeners = await startListeners(config, {
     log: (line) => log.line(line),
     refuse: (socket, reason, implicitTls) => refuse(socket, reason, { host, implicitTls, log }),
     serve,
   });
+  return {
+    ...listeners,
+    shutdown: async (graceMs) => {
+      await listeners.shutdown(graceMs);
+      await opened.store.close();
+    },
+  };
 }
 
 /**

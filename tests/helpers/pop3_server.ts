@@ -120,7 +120,7 @@ export async function storedMessages(root: string, user: string): Promise<Stored
 
 /** The session log lines popserver has written to stderr so far. */
 export function sessionLog(server: ServerProcess): string[] {
-  return server.stderrText().split("\n").filter((line) => / pop3 client=/.test(line));
+  return server.stderrText().split("\n").filter((line) => / pop3 client=\S+ user=/.test(line));
 }
 
 /**

@@ -22,13 +22,68 @@ import {
   TRACE_TIME,
 } from "./helpers.ts";
 
-/** A store under test and a way to reach behind its back. */
+/** A store under test, and for stores in the mailbox file format a way to reach behind its back. */
 export interface StoreFixture {
   store: MailStore;
-  /** Appends bytes to the user's mailbox as they are (a hand edit, a crash). */
-  appendRaw(user: string, bytes: Uint8Array): Promise<void>;
+  /** Appends bytes to the user's mailbox as they are (a hand edit, a crash); file-format stores only. */
+  appendRaw?(user: string, bytes: Uint8Array): Promise<void>;
   /** Frees everything the fixture holds. */
   close(): Promise<void>;
+}
+
+/** A fixture of a store in the mailbox file format. */
+export type RawFixture = Required<StoreFixture>;
+
+/** A contract's cases, by name. */
+export type ContractCases = Record<string, (fixture: StoreFixture) => Promise<void>>;
+
+/**
+ * A contract's cases for a store: the store-neutral ones, and with `raw`
+ * those that write its mailbox file behind its back.
+ */
+export function casesFor(
+  cases: ContractCases,
+  rawCases: Record<string, (fixture: RawFixture) => Promise<void>>,
+  raw: boolean,
+): ContractCases {
+  if (!raw) return cases;
+  const wrapped = Object.entries(rawCases).map(([name, check]) => [name, (fixture: StoreFixture) => {
+    if (fixture.appendRaw === undefined) throw new TypeError(`Cannot run "${name}": the fixture takes no raw appends`);
+    return check(fixture as RawFixture);
+  }]);
+  return { ...cases, ...Object.fromEntries(wrapped) };
+}
+
+/** Registers one test per case, each on a fresh fixture from `open`. */
+export function registerCases(prefix: string, cases: ContractCases, open: () => Promise<StoreFixture>): void {
+  for (const [what, check] of Object.entries(cases)) {
+    Deno.test(`${prefix} ${what}`, async () => {
+      const fixture = await open();
+      try {
+        await check(fixture);
+      } finally {
+        await fixture.close();
+      }
+    });
+  }
+}
+
+/** Runs each case as a step of `t`, each on a fresh fixture from `open`. */
+export async function runCases(
+  t: Deno.TestContext,
+  cases: ContractCases,
+  open: () => Promise<StoreFixture>,
+): Promise<void> {
+  for (const [what, check] of Object.entries(cases)) {
+    await t.step(what, async () => {
+      const fixture = await open();
+      try {
+        await check(fixture);
+      } finally {
+        await fixture.close();
+      }
+    });
+  }
 }
 
 /** Reads every listed record of the user back. */
@@ -89,7 +144,6 @@ const CONTRACT: Record<string, (fixture: StoreFixture) => Promise<void>> = {
   "lists a missing mailbox as empty": async ({ store }) => {
     assert.deepEqual(await store.list("Nobody"), []);
   },
-
   "lists records with offsets, sizes and header fields": async ({ store }) => {
     await deliver(store, ["Andrew"], ONE, "1abc2def");
     await deliver(store, ["Andrew"], TWO, "9XYZ");
@@ -109,7 +163,6 @@ const CONTRACT: Record<string, (fixture: StoreFixture) => Promise<void>> = {
     assert.equal(second.size, sizeOf(TWO, "9XYZ"));
     assert.deepEqual([second.id, second.subject, second.from], ["9XYZ", "two", ""]);
   },
-
   "reads back tricky content byte for byte with exact sizes": async ({ store }) => {
     await deliver(store, ["Andrew"], TRICKY, "T1");
     const [record] = await store.list("Andrew");
@@ -117,7 +170,6 @@ const CONTRACT: Record<string, (fixture: StoreFixture) => Promise<void>> = {
     assert.equal(record.size, sizeOf(TRICKY, "T1"));
     assert.equal(record.subject, "café");
   },
-
   "stores a message without body and an empty message": async ({ store }) => {
     const headers = "From: a@localhost\r\nTo: b@localhost\r\nSubject: nothing\r\n";
     await deliver(store, ["Andrew"], headers, "H1");
@@ -132,7 +184,6 @@ const CONTRACT: Record<string, (fixture: StoreFixture) => Promise<void>> = {
       concat(recordOf("", "E1")),
     ]);
   },
-
   "streams a record larger than a read chunk": async ({ store }) => {
     const big = simpleMessage("big", "0123456789abcdef\r\n".repeat(20000));
     await deliver(store, ["Andrew"], ONE, "S1");
@@ -140,7 +191,6 @@ const CONTRACT: Record<string, (fixture: StoreFixture) => Promise<void>> = {
     assertBytes((await readRecords(store, "Andrew"))[1], concat(recordOf(big, "B1")));
     assert.equal((await store.list("Andrew"))[1].size, sizeOf(big, "B1"));
   },
-
   "stops reading a record when its stream is cancelled": async ({ store }) => {
     await deliver(store, ["Andrew"], simpleMessage("big", "z".repeat(300000) + "\r\n"), "S2");
     const [record] = await store.list("Andrew");
@@ -149,7 +199,6 @@ const CONTRACT: Record<string, (fixture: StoreFixture) => Promise<void>> = {
     assert.ok(value && value.length > 0 && value.length < record.storedLength);
     await reader.cancel();
   },
-
   "delivers one copy to each user and keeps users apart": async ({ store }) => {
     await deliver(store, ["Andrew", "Stallings", "Andrew"], ONE, "M1");
     await deliver(store, ["Stallings"], TWO, "M2");
@@ -157,56 +206,9 @@ const CONTRACT: Record<string, (fixture: StoreFixture) => Promise<void>> = {
     assert.deepEqual((await store.list("Stallings")).map((r) => r.id), ["M1", "M2"]);
     assert.deepEqual(await store.list("Fourouzan"), []);
   },
-
   "rejects a delivery without users": async ({ store }) => {
     await assert.rejects(store.deliver({ users: [], record: recordOf(ONE, "X") }), TypeError);
   },
-
-  "gives a record without trace line a stable content id": async ({ store, appendRaw }) => {
-    await appendRaw("Andrew", bytesOf("Subject: hand-made\r\n\r\nbody\r\n.\r\n"));
-    const [first] = await store.list("Andrew");
-    assert.match(first.id, /^[0-9a-f]{32}$/);
-    assert.deepEqual(first.received, new Date(0));
-    assert.equal(first.subject, "hand-made");
-    await deliver(store, ["Andrew"], ONE, "N1");
-    assert.deepEqual((await store.list("Andrew")).map((r) => r.id), [first.id, "N1"]);
-  },
-
-  "gives identical records distinct ids, removes only the one asked for, and changes no other id": async (
-    { store, appendRaw },
-  ) => {
-    const twin = bytesOf("Subject: twin\r\nReceived: 27 Nov 2026 09:45\r\n\r\nsame\r\n.\r\n");
-    await appendRaw("Andrew", concat([twin, twin]));
-    await deliver(store, ["Andrew"], ONE, "D1");
-    const ids = (await store.list("Andrew")).map((r) => r.id);
-    assert.equal(new Set(ids).size, 3, ids.join(" "));
-    assert.equal(ids[2], "D1");
-    await store.remove("Andrew", new Set([ids[0]]));
-    assert.deepEqual((await store.list("Andrew")).map((r) => r.id), [ids[1], "D1"], "the twin keeps its id");
-    await deliver(store, ["Andrew"], TWO, "D2");
-    assert.deepEqual(
-      (await store.list("Andrew")).map((r) => r.id),
-      [ids[1], "D1", "D2"],
-      "and keeps it after more mail",
-    );
-    assertRecords(await readRecords(store, "Andrew"), [twin, concat(recordOf(ONE, "D1")), concat(recordOf(TWO, "D2"))]);
-  },
-
-  "ignores a torn last record and cuts it before the next delivery": async ({ store, appendRaw }) => {
-    await deliver(store, ["Andrew"], ONE, "K1");
-    const torn = concat(recordOf(TWO, "TORN")).slice(0, -1);
-    await appendRaw("Andrew", torn);
-    assert.deepEqual((await store.list("Andrew")).map((r) => r.id), ["K1"]);
-    await deliver(store, ["Andrew"], TWO, "K2");
-    const records = await store.list("Andrew");
-    assert.deepEqual(records.map((r) => r.id), ["K1", "K2"]);
-    assert.equal(records[1].offset, records[0].storedLength);
-    assertRecords(await readRecords(store, "Andrew"), [
-      concat(recordOf(ONE, "K1")),
-      concat(recordOf(TWO, "K2")),
-    ]);
-  },
-
   "removes records and keeps those appended after list": async ({ store }) => {
     for (const id of ["R1", "R2", "R3"]) await deliver(store, ["Andrew"], ONE, id);
     const listed = await store.list("Andrew");
@@ -219,7 +221,6 @@ const CONTRACT: Record<string, (fixture: StoreFixture) => Promise<void>> = {
       concat(recordOf(TWO, "R4")),
     ]);
   },
-
   "removes nothing for unknown ids or a missing mailbox": async ({ store }) => {
     await deliver(store, ["Andrew"], ONE, "U1");
     await store.remove("Andrew", new Set(["nope"]));
@@ -229,7 +230,6 @@ const CONTRACT: Record<string, (fixture: StoreFixture) => Promise<void>> = {
     await store.remove("Andrew", new Set(["U1"]));
     assert.deepEqual(await store.list("Andrew"), []);
   },
-
   "keeps every message's id as delivered, whatever its content, through deliveries and deletions": async (
     { store },
   ) => {
@@ -253,7 +253,6 @@ const CONTRACT: Record<string, (fixture: StoreFixture) => Promise<void>> = {
       fuzzParams(25),
     );
   },
-
   "refuses a delivery over the quota whole, for every user, and keeps what fits": async ({ store }) => {
     const length = concat(recordOf(ONE, "Q1")).length;
     const quota = 2 * length + 10;
@@ -268,7 +267,6 @@ const CONTRACT: Record<string, (fixture: StoreFixture) => Promise<void>> = {
     await store.deliver({ users: ["Andrew"], record: recordOf(ONE, "Q4") });
     assert.equal((await store.list("Andrew")).length, 3, "no quota, no limit");
   },
-
   "lets exactly as many concurrent deliveries in as the quota holds": async ({ store }) => {
     const length = concat(recordOf(ONE, "C0")).length;
     const results = await Promise.allSettled(
@@ -281,7 +279,6 @@ const CONTRACT: Record<string, (fixture: StoreFixture) => Promise<void>> = {
     assert.ok(results.every((r) => r.status === "fulfilled" || r.reason instanceof QuotaExceeded));
     assert.equal((await store.list("Andrew")).length, 3);
   },
-
   "holds the session lock exclusively until released": async ({ store }) => {
     const lock = await store.lockSession("Andrew");
     assert.ok(lock);
@@ -298,16 +295,58 @@ const CONTRACT: Record<string, (fixture: StoreFixture) => Promise<void>> = {
   },
 };
 
-/** Registers the contract tests of a `MailStore` made by `open`. */
+/** The cases that write a mailbox behind the store's back: for stores in the mailbox file format only. */
+const RAW_CONTRACT: Record<string, (fixture: RawFixture) => Promise<void>> = {
+  "gives a record without trace line a stable content id": async ({ store, appendRaw }) => {
+    await appendRaw("Andrew", bytesOf("Subject: hand-made\r\n\r\nbody\r\n.\r\n"));
+    const [first] = await store.list("Andrew");
+    assert.match(first.id, /^[0-9a-f]{32}$/);
+    assert.deepEqual(first.received, new Date(0));
+    assert.equal(first.subject, "hand-made");
+    await deliver(store, ["Andrew"], ONE, "N1");
+    assert.deepEqual((await store.list("Andrew")).map((r) => r.id), [first.id, "N1"]);
+  },
+  "gives identical records distinct ids, removes only the one asked for, and changes no other id": async (
+    { store, appendRaw },
+  ) => {
+    const twin = bytesOf("Subject: twin\r\nReceived: 27 Nov 2026 09:45\r\n\r\nsame\r\n.\r\n");
+    await appendRaw("Andrew", concat([twin, twin]));
+    await deliver(store, ["Andrew"], ONE, "D1");
+    const ids = (await store.list("Andrew")).map((r) => r.id);
+    assert.equal(new Set(ids).size, 3, ids.join(" "));
+    assert.equal(ids[2], "D1");
+    await store.remove("Andrew", new Set([ids[0]]));
+    assert.deepEqual((await store.list("Andrew")).map((r) => r.id), [ids[1], "D1"], "the twin keeps its id");
+    await deliver(store, ["Andrew"], TWO, "D2");
+    assert.deepEqual(
+      (await store.list("Andrew")).map((r) => r.id),
+      [ids[1], "D1", "D2"],
+      "and keeps it after more mail",
+    );
+    assertRecords(await readRecords(store, "Andrew"), [twin, concat(recordOf(ONE, "D1")), concat(recordOf(TWO, "D2"))]);
+  },
+  "ignores a torn last record and cuts it before the next delivery": async ({ store, appendRaw }) => {
+    await deliver(store, ["Andrew"], ONE, "K1");
+    const torn = concat(recordOf(TWO, "TORN")).slice(0, -1);
+    await appendRaw("Andrew", torn);
+    assert.deepEqual((await store.list("Andrew")).map((r) => r.id), ["K1"]);
+    await deliver(store, ["Andrew"], TWO, "K2");
+    const records = await store.list("Andrew");
+    assert.deepEqual(records.map((r) => r.id), ["K1", "K2"]);
+    assert.equal(records[1].offset, records[0].storedLength);
+    assertRecords(await readRecords(store, "Andrew"), [
+      concat(recordOf(ONE, "K1")),
+      concat(recordOf(TWO, "K2")),
+    ]);
+  },
+};
+
+/** The `MailStore` contract's cases; with `raw`, those for stores in the mailbox file format too. */
+export function mailStoreCases(raw: boolean): ContractCases {
+  return casesFor(CONTRACT, RAW_CONTRACT, raw);
+}
+
+/** Registers the contract tests of a `MailStore` in the mailbox file format, made by `open`. */
 export function mailStoreContract(name: string, open: () => Promise<StoreFixture>): void {
-  for (const [what, check] of Object.entries(CONTRACT)) {
-    Deno.test(`${name} ${what}`, async () => {
-      const fixture = await open();
-      try {
-        await check(fixture);
-      } finally {
-        await fixture.close();
-      }
-    });
-  }
+  registerCases(name, mailStoreCases(true), open);
 }

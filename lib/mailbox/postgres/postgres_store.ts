@@ -1,0 +1,249 @@
+/**
+ * The mail store on PostgreSQL: several SMTP and POP3 front-ends, on one
+ * machine or many, share the same mailboxes. PostgreSQL gives the
+ * durability (a delivery's `250` waits for its commit), the all-or-nothing
+ * transactions and the locks; its own replication and failover take it
+ * past one database.
+ *
+ * @module
+ */
+
+// @ts-types="@types/pg"
+import type pg from "pg";
+import { QuotaExceeded } from "../store.ts";
+import type { Delivery, Maildrop, MailRecord, MailStore, SessionLock } from "../store.ts";
+import { Database } from "./database.ts";
+import { recordFacts } from "./record_facts.ts";
+import { migrate } from "./schema.ts";
+import { PostgresMaildrop } from "./postgres_maildrop.ts";
+import { SessionLocks } from "./session_locks.ts";
+import { transaction } from "./transaction.ts";
+
+/** Octets of a record stored in one row: a large message is written and read a piece at a time. */
+export const CHUNK_SIZE = 64 * 1024;
+
+/** Advisory lock class of a mailbox's quota check, taken by deliveries with a quota. */
+const QUOTA_LOCK_CLASS = 0x6d61696c + 2;
+
+/** Options for `PostgresMailStore.open`. */
+export interface PostgresStoreOptions {
+  /** A libpq URL: postgres://USER:PASSWORD@HOST:PORT/DB, several hosts and ?sslmode= included. */
+  url: string;
+  /** Names the connections in `pg_stat_activity`, e.g. "smtpmail". */
+  application: string;
+  /** Receives one line when the server runs with `synchronous_commit` off. */
+  log(line: string): void;
+}
+
+/** The store could not reach its database at start. */
+export class StoreUnavailable extends Error {
+  /** Read by `runMain`, which then exits with status 1. */
+  readonly code = "ESTOREUNAVAILABLE";
+
+  /** @param message one line naming the host */
+  constructor(message: string) {
+    super(message);
+    this.name = "StoreUnavailable";
+  }
+}
+
+/** Mailboxes in PostgreSQL tables (see `schema.ts`). */
+export class PostgresMailStore implements MailStore {
+  readonly #db: Database;
+  readonly #locks: SessionLocks;
+
+  private constructor(db: Database) {
+    this.#db = db;
+    this.#locks = new SessionLocks(db);
+  }
+
+  /**
+   * Connects, creates or migrates the schema, and checks that commits are
+   * synchronous (logging one line when the server says they are not).
+   *
+   * @throws {StoreUnavailable} when the database cannot be reached
+   */
+  static async open(options: PostgresStoreOptions): Promise<PostgresMailStore> {
+    const db = new Database({ url: options.url, application: options.application, max: 10 });
+    try {
+      await migrate(db);
+      const [{ setting }] = await db.query<{ setting: string }>(
+        "SELECT current_setting('synchronous_commit') AS setting",
+      );
+      if (setting === "off") {
+        options.log(
+          `${new Date().toISOString()} store: synchronous_commit is off on the database: ` +
+            "a 250 may be sent for a message a database crash then loses",
+        );
+      }
+    } catch (error) {
+      await db.end().catch(() => {});
+      throw new StoreUnavailable(`Cannot use the database at ${db.hosts}: ${(error as Error).message}`);
+    }
+    return new PostgresMailStore(db);
+  }
+
+  /**
+   * Stores the record for every user in one transaction: all copies or
+   * none. With a quota, each mailbox's total is checked under a lock of its
+   * own, so concurrent deliveries fill it exactly.
+   *
+   * @throws {QuotaExceeded} (as a rejection) when a mailbox would go over the quota
+   */
+  async deliver(delivery: Delivery): Promise<void> {
+    const users = [...new Set(delivery.users)].sort();
+    if (users.length === 0) throw new TypeError("Cannot deliver: no users");
+    const facts = recordFacts(delivery.record);
+    const id = facts.header.id;
+    if (id === undefined) throw new TypeError("Cannot deliver: the record has no trace line with an id");
+    const pieces = [...gathered(delivery.record, CHUNK_SIZE)];
+    const { quota } = delivery;
+    await transaction(this.#db, async (client) => {
+      for (const user of users) {
+        if (quota !== undefined) {
+          await client.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [QUOTA_LOCK_CLASS, user]);
+          const { rows } = await client.query<{ used: string }>(
+            "SELECT coalesce(sum(stored_length), 0)::bigint AS used FROM mail_messages WHERE mailbox = $1",
+            [user],
+          );
+          if (Number(rows[0].used) + facts.storedLength > quota) throw new QuotaExceeded(user, quota);
+        }
+        const { from, to, subject, received } = facts.header;
+        const { rows } = await client.query<{ message: string }>(
+          `INSERT INTO mail_messages (mailbox, uid, size, stored_length, from_field, to_field, subject, received)
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id AS message`,
+          [user, id, facts.size, facts.storedLength, from, to, subject, received],
+        );
+        await insertChunks(client, rows[0].message, pieces);
+      }
+    });
+  }
+
+  /** Lists the user's messages in order of arrival; `offset` is where each would start in the file form. */
+  async list(user: string): Promise<MailRecord[]> {
+    const rows = await this.#db.query<ListedRow>(
+      `SELECT uid, size, stored_length, from_field, to_field, subject, received
+      FROM mail_messages WHERE mailbox = $1 ORDER BY id`,
+      [user],
+    );
+    let offset = 0;
+    return rows.map((row) => {
+      const record: MailRecord = {
+        offset,
+        storedLength: Number(row.stored_length),
+        size: Number(row.size),
+        id: row.uid,
+        from: row.from_field,
+        to: row.to_field,
+        subject: row.subject,
+        received: row.received,
+      };
+      offset += record.storedLength;
+      return record;
+    });
+  }
+
+  /** Streams the stored bytes of the message with `record.id`, a chunk at a time. */
+  read(user: string, record: MailRecord): ReadableStream<Uint8Array> {
+    return ReadableStream.from(this.#chunks(user, record.id));
+  }
+
+  async *#chunks(user: string, uid: string): AsyncGenerator<Uint8Array> {
+    const [row] = await this.#db.query<{ id: string; stored_length: string }>(
+      "SELECT id, stored_length FROM mail_messages WHERE mailbox = $1 AND uid = $2",
+      [user, uid],
+    );
+    if (row === undefined) throw new Error(`Cannot read message ${uid} of ${user}: it is gone`);
+    yield* readChunks(this.#db, row.id, Number(row.stored_length));
+  }
+
+  /**
+   * Deletes the user's messages whose ids are in `remove`, in one
+   * transaction; refused when this process took the user's session lock
+   * and lost it with its connection meanwhile.
+   */
+  async remove(user: string, remove: ReadonlySet<string>): Promise<void> {
+    if (remove.size === 0) return;
+    if (!this.#locks.stillHeld(user)) {
+      throw new Error(`Cannot delete from the mailbox of ${user}: its session lock was lost with its connection`);
+    }
+    await this.#db.query("DELETE FROM mail_messages WHERE mailbox = $1 AND uid = ANY($2)", [user, [...remove]]);
+  }
+
+  /** Takes the user's POP3 session lock, shared by every front-end on the database (`SessionLocks`). */
+  lockSession(user: string): Promise<SessionLock | null> {
+    return this.#locks.take(user);
+  }
+
+  /** Opens the user's messages present now, for a POP3 session. */
+  async openMaildrop(user: string): Promise<Maildrop> {
+    const rows = await this.#db.query<{ id: string; uid: string; size: string; stored_length: string }>(
+      "SELECT id, uid, size, stored_length FROM mail_messages WHERE mailbox = $1 ORDER BY id",
+      [user],
+    );
+    return new PostgresMaildrop(
+      rows.map((row) => ({
+        key: row.id,
+        id: row.uid,
+        size: Number(row.size),
+        storedLength: Number(row.stored_length),
+      })),
+      (key, storedLength) => readChunks(this.#db, key, storedLength),
+    );
+  }
+
+  /** Closes the connections. */
+  async close(): Promise<void> {
+    await this.#locks.close();
+    await this.#db.end();
+  }
+}
+
+/** A row of `list`, as node-postgres gives it (bigint columns as strings). */
+interface ListedRow {
+  uid: string;
+  size: string;
+  stored_length: string;
+  from_field: string;
+  to_field: string;
+  subject: string;
+  received: Date;
+}
+
+/** Inserts a message's pieces as its chunk rows, numbered from 0, in one statement. */
+async function insertChunks(client: pg.PoolClient, message: string, pieces: Uint8Array[]): Promise<void> {
+  const values = pieces.map((_, seq) => `($1, ${seq}, $${seq + 2})`).join(", ");
+  await client.query(`INSERT INTO mail_chunks (message_id, seq, data) VALUES ${values}`, [message, ...pieces]);
+}
+
+/** The chunks of one message in order, fetched one row at a time: memory stays flat whatever its size. */
+async function* readChunks(db: Database, message: string, storedLength: number): AsyncGenerator<Uint8Array> {
+  const count = Math.ceil(storedLength / CHUNK_SIZE);
+  for (let seq = 0; seq < count; seq++) {
+    const [row] = await db.query<{ data: Uint8Array }>(
+      "SELECT data FROM mail_chunks WHERE message_id = $1 AND seq = $2",
+      [message, seq],
+    );
+    if (row === undefined) throw new Error(`Cannot read message ${message}: chunk ${seq} is missing`);
+    yield row.data;
+  }
+}
+
+/** The bytes of `chunks` in order, in pieces of `size` octets (the last one shorter). */
+function* gathered(chunks: readonly Uint8Array[], size: number): Generator<Uint8Array> {
+  let piece = new Uint8Array(size);
+  let used = 0;
+  for (const chunk of chunks) {
+    for (let at = 0; at < chunk.length;) {
+      const n = Math.min(size - used, chunk.length - at);
+      piece.set(chunk.subarray(at, at + n), used);
+      used += n;
+      at += n;
+      if (used < size) continue;
+      yield piece;
+      piece = new Uint8Array(size);
+      used = 0;
+    }
+  }
+  if (used > 0) yield piece.subarray(0, used);
+}

@@ -1,0 +1,142 @@
+/**
+ * The PostgreSQL store against the shared store and maildrop contracts,
+ * on a private cluster (tests/helpers/postgres.ts), a fresh database per
+ * case; and what only it does: the schema made once by front-ends that
+ * start together, and the session lock across front-ends.
+ */
+
+import assert from "node:assert/strict";
+// @ts-types="@types/pg"
+import pg from "pg";
+import { PostgresMailStore, StoreUnavailable } from "../../lib/mailbox/postgres/postgres_store.ts";
+import { peer, peerTest } from "../helpers/peers.ts";
+import { type PrivateCluster, startPostgres } from "../helpers/postgres.ts";
+import { mailStoreCases, runCases, type StoreFixture } from "./contract.ts";
+import { maildropCases } from "./maildrop_contract.ts";
+import { recordOf, simpleMessage } from "./helpers.ts";
+
+const POSTGRES = peer("postgresql");
+
+/** Makes a new database in the cluster and returns its URL. */
+async function newDatabase(cluster: PrivateCluster, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: cluster.url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return cluster.url.replace(/\/postgres$/, `/${name}`);
+}
+
+/** Opens a store on `url` that logs into `lines`. */
+function openStore(url: string, lines: string[] = []): Promise<PostgresMailStore> {
+  return PostgresMailStore.open({ url, application: "test", log: (line) => lines.push(line) });
+}
+
+/** Runs `fn` with a private cluster, removed afterwards. */
+async function withCluster(fn: (cluster: PrivateCluster) => Promise<void>): Promise<void> {
+  const cluster = await startPostgres();
+  try {
+    await fn(cluster);
+  } finally {
+    await cluster.remove();
+  }
+}
+
+peerTest(POSTGRES, "PostgresMailStore keeps the store and maildrop contracts", async (t) => {
+  await withCluster(async (cluster) => {
+    let databases = 0;
+    const open = async (): Promise<StoreFixture> => {
+      const store = await openStore(await newDatabase(cluster, `contract_${databases++}`));
+      return { store, close: () => store.close() };
+    };
+    await runCases(t, mailStoreCases(false), open);
+    await runCases(t, maildropCases(false), open);
+  });
+});
+
+peerTest(
+  POSTGRES,
+  "PostgresMailStore: front-ends starting at once make the schema once, and share the lock",
+  async () => {
+    await withCluster(async (cluster) => {
+      const url = await newDatabase(cluster, "shared");
+      const [one, two] = await Promise.all([openStore(url), openStore(url)]);
+      try {
+        const record = recordOf(simpleMessage("shared", "Both see it.\r\n"), "S1");
+        await one.deliver({ users: ["Andrew"], record });
+        assert.deepEqual((await two.list("Andrew")).map((r) => r.id), ["S1"]);
+        const lock = await one.lockSession("Andrew");
+        assert.ok(lock);
+        assert.equal(await two.lockSession("Andrew"), null, "the other front-end is refused");
+        assert.equal(await one.lockSession("Andrew"), null, "so is a second session on the same one");
+        await lock.release();
+        const other = await two.lockSession("Andrew");
+        assert.ok(other, "free once released");
+        await other.release();
+      } finally {
+        await Promise.all([one.close(), two.close()]);
+      }
+    });
+  },
+);
+
+peerTest(POSTGRES, "PostgresMailStore.open names the host when the database cannot be reached", async () => {
+  await withCluster(async (cluster) => {
+    await cluster.halt();
+    await assert.rejects(
+      openStore(cluster.url),
+      (error) =>
+        error instanceof StoreUnavailable &&
+        error.message.startsWith(`Cannot use the database at 127.0.0.1:${cluster.port}: `),
+    );
+  });
+});
+
+peerTest(
+  POSTGRES,
+  "PostgresMailStore takes the next host of the URL when one is down or, for read-write, read-only",
+  async () => {
+    await withCluster(async (first) => {
+      await withCluster(async (second) => {
+        const hosts = `postgres://postgres@127.0.0.1:${first.port},127.0.0.1:${second.port}/postgres`;
+        const admin = new pg.Client({ connectionString: first.url });
+        await admin.connect();
+        await admin.query("ALTER SYSTEM SET default_transaction_read_only = on");
+        await admin.query("SELECT pg_reload_conf()");
+        await admin.end();
+        const store = await openStore(`${hosts}?target_session_attrs=read-write`);
+        try {
+          await store.deliver({
+            users: ["Andrew"],
+            record: recordOf(simpleMessage("where", "On the writable one.\r\n"), "W1"),
+          });
+        } finally {
+          await store.close();
+        }
+        const onSecond = await openStore(second.url);
+        try {
+          assert.deepEqual((await onSecond.list("Andrew")).map((r) => r.id), ["W1"], "stored on the read-write host");
+        } finally {
+          await onSecond.close();
+        }
+        await second.halt();
+        await assert.rejects(openStore(`${hosts}?target_session_attrs=read-write`), StoreUnavailable, "none writable");
+        await first.halt();
+        await first.start();
+        await second.start();
+        const anyHost = await openStore(`postgres://postgres@127.0.0.1:1,127.0.0.1:${second.port}/postgres`);
+        try {
+          assert.deepEqual(
+            (await anyHost.list("Andrew")).map((r) => r.id),
+            ["W1"],
+            "past a host that refuses connections",
+          );
+        } finally {
+          await anyHost.close();
+        }
+      });
+    });
+  },
+);
