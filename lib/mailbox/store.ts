@@ -55,6 +55,12 @@ export interface Delivery {
    */
   quota?: number;
   /**
+   * The id to keep for a record that carries none in a trace line of ours
+   * (a hand-made one, moved between stores); stores that keep ids beside
+   * the bytes use it, the file store derives ids from the bytes as ever.
+   */
+  id?: string;
+  /**
    * The full record bytes in stored form (trace line included, dot-stuffed,
    * ending with ".\r\n"), as built by `buildRecord`. The chunks are written
    * in order and are not modified.

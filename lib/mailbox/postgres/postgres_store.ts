@@ -94,8 +94,10 @@ export class PostgresMailStore implements MailStore {
     const users = [...new Set(delivery.users)].sort();
     if (users.length === 0) throw new TypeError("Cannot deliver: no users");
     const facts = recordFacts(delivery.record);
-    const id = facts.header.id;
-    if (id === undefined) throw new TypeError("Cannot deliver: the record has no trace line with an id");
+    const id = facts.header.id ?? delivery.id;
+    if (id === undefined) {
+      throw new TypeError("Cannot deliver: the record has no trace line with an id, and no id was given");
+    }
     const pieces = [...gathered(delivery.record, CHUNK_SIZE)];
     const { quota } = delivery;
     await transaction(this.#db, async (client) => {
