@@ -16,13 +16,13 @@ const encoder = new TextEncoder();
  */
 const CONTROLS = /[^\x20-\x7e\xa0-\u200a\u2010-\u2027\u202f-\u2065\u206a-\ufefe\uff00-\uffff]/g;
 
-/** A field value that needs no quoting: visible ASCII without quotes or "=". */
-const PLAIN_VALUE = /^[\x21\x23-\x3c\x3e-\x7e]*$/;
+/** A field value that needs no quoting: no white space, quotes or "=" (controls are escaped anyway). */
+const PLAIN_VALUE = /^[^\s"=]*$/;
 
 /**
  * A field value written so that it cannot pass for fields of ours: as it
- * is when it is visible ASCII without `"` or `=`, else as a JSON string
- * with "=" written `\u003d`, so that `grep outcome=` finds only our fields.
+ * is when it holds no white space, `"` or `=`, else as a JSON string with
+ * "=" written `\u003d`, so that `grep outcome=` finds only our fields.
  */
 export function logValue(text: string): string {
   return PLAIN_VALUE.test(text) ? text : JSON.stringify(text).replace(/=/g, "\\u003d");

@@ -19,7 +19,8 @@ Deno.test("logValue leaves plain values and quotes those that could read as fiel
     ["", ""],
     ["<a b@c>", '"<a b@c>"'],
     ['<"x> outcome=stored"@c>', '"<\\"x> outcome\\u003dstored\\"@c>"'],
-    ["<jörg@c>", '"<jörg@c>"'],
+    ["<jörg@c>", "<jörg@c>"],
+    ["<a\u2028b@c>", '"<a\u2028b@c>"'],
   ];
   for (const [text, written] of cases) assert.equal(logValue(text), written, JSON.stringify(text));
 });
