@@ -6,11 +6,13 @@
  * sessions/s, RSS, heap used, open fds and errors; at the end RSS after the
  * first 10,000 sessions against RSS at the end, and a picture of memory
  * against sessions (`soak-smtp.svg`, `soak-pop3.svg`) with the samples as
- * CSV. See bench/README.md, "Soak: memory over a million sessions".
+ * CSV. With `--max-minutes` a server's load stops starting sessions after
+ * that long, for machines too slow for a million in reasonable time. See
+ * bench/README.md, "Soak: memory over a million sessions".
  *
  * Usage: deno task soak [--sessions 1000000] [--concurrency 100]
  *   [--servers smtp,pop3] [--out bench/soak-results] [--only KIND,...]
- *   [--interval 10]
+ *   [--interval 10] [--max-minutes M]
  *
  * Exits 1 when a server died or its RSS at the end is more than 8 MiB above
  * where it stood after the first 10,000 sessions; 2 on bad arguments.
@@ -39,6 +41,7 @@ for (const name of options.servers) {
     concurrency: options.concurrency,
     only: options.only,
     intervalSeconds: options.intervalSeconds,
+    maxMinutes: options.maxMinutes,
     print: (line) => console.log(line),
   });
   const lines = summaryLines(result);

@@ -26,11 +26,13 @@ export interface SoakOptions {
   only: string[];
   /** Seconds between progress lines. */
   intervalSeconds: number;
+  /** Minutes after which a server's load stops starting sessions, however many are left; undefined for no limit. */
+  maxMinutes?: number;
 }
 
 /** One-line usage. */
 export const SOAK_USAGE = "usage: deno task soak [--sessions N] [--concurrency N] [--servers smtp,pop3] " +
-  "[--out DIR] [--only KIND,...] [--interval SECONDS]";
+  "[--out DIR] [--only KIND,...] [--interval SECONDS] [--max-minutes M]";
 
 /** Parses a positive integer flag; undefined when it is not one. */
 function positive(text: string): number | undefined {
@@ -55,6 +57,7 @@ export function parseSoakArgs(args: string[]): { options: SoakOptions } | { erro
         out: { type: "string", default: "bench/soak-results" },
         only: { type: "string", default: "" },
         interval: { type: "string", default: "10" },
+        "max-minutes": { type: "string" },
       },
     }));
   } catch (error) {
@@ -66,6 +69,9 @@ export function parseSoakArgs(args: string[]): { options: SoakOptions } | { erro
   if (concurrency === undefined) return { error: `Cannot parse --concurrency: ${values.concurrency}` };
   const intervalSeconds = positive(values.interval);
   if (intervalSeconds === undefined) return { error: `Cannot parse --interval: ${values.interval}` };
+  const maxText = values["max-minutes"];
+  const maxMinutes = maxText === undefined ? undefined : positive(maxText);
+  if (maxText !== undefined && maxMinutes === undefined) return { error: `Cannot parse --max-minutes: ${maxText}` };
   const servers = values.servers.split(",").map((s) => s.trim());
   const unknown = servers.find((s) => !(SERVERS as readonly string[]).includes(s));
   if (unknown !== undefined || servers.length === 0) {
@@ -81,6 +87,7 @@ export function parseSoakArgs(args: string[]): { options: SoakOptions } | { erro
       out: values.out,
       only,
       intervalSeconds,
+      maxMinutes,
     },
   };
 }

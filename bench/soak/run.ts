@@ -35,6 +35,8 @@ export interface RunOptions {
   only: readonly string[];
   /** Seconds between progress lines. */
   intervalSeconds: number;
+  /** Minutes after which no more sessions start; undefined for no limit. */
+  maxMinutes?: number;
   /** Prints a line. */
   print(line: string): void;
 }
@@ -106,6 +108,7 @@ async function measure(name: ServerName, server: SoakServer, plan: Plan, options
   const stats: LoadStats = newStats();
   const samples: Sample[] = [];
   const startMs = performance.now();
+  const deadline = startMs + (options.maxMinutes ?? Infinity) * 60_000;
   const sample = async () => {
     const s = await takeSample({
       server,
@@ -140,7 +143,7 @@ async function measure(name: ServerName, server: SoakServer, plan: Plan, options
       concurrency: options.concurrency,
       mix: plan.mix,
       play: plan.play,
-      stopped: () => server.exited !== undefined,
+      stopped: () => server.exited !== undefined || performance.now() > deadline,
       onSession: (s) => {
         if (s.done === baselineAt) baseline = sample().catch(() => undefined);
       },

@@ -71,12 +71,16 @@ Deno.test("parseSoakArgs takes the issue's defaults and refuses bad flags in one
     out: "bench/soak-results",
     only: [],
     intervalSeconds: 10,
+    maxMinutes: undefined,
   });
+  const limited = parseSoakArgs(["--max-minutes", "40", "--servers", "pop3"]);
+  assert.ok("options" in limited && limited.options.maxMinutes === 40 && limited.options.servers[0] === "pop3");
   for (
     const [args, message] of [
       [["--sessions", "0"], "Cannot parse --sessions: 0"],
       [["--concurrency", "x"], "Cannot parse --concurrency: x"],
       [["--servers", "imap"], "Cannot parse --servers: imap (choose from smtp,pop3)"],
+      [["--max-minutes", "soon"], "Cannot parse --max-minutes: soon"],
     ] as const
   ) {
     assert.deepEqual(parseSoakArgs([...args]), { error: message });
