@@ -8,7 +8,7 @@
 
 import { join } from "node:path";
 import { type OpenedStore, openStore, type StoreChoice } from "./mailbox/open_store.ts";
-import { loadUsers, type UserDb } from "./users.ts";
+import { loadUsers, type UserDb } from "./auth/users.ts";
 
 /** The opened data root. */
 export interface DataRoot {

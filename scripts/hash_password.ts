@@ -12,7 +12,7 @@ import { hashPassword } from "../lib/auth/password_hash.ts";
 import { runMain, UsageError } from "../lib/cli.ts";
 import type { Output } from "../lib/client/io.ts";
 import { ConsoleInput } from "../lib/client/terminal.ts";
-import { isUserName } from "../lib/users.ts";
+import { isUserName } from "../lib/auth/users.ts";
 
 const USAGE = "deno task hash-password USER (the password is read from standard input)";
 

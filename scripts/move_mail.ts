@@ -12,7 +12,7 @@
 import { parseFlags, runMain, UsageError } from "../lib/cli.ts";
 import { MailboxInUse, moveMail } from "../lib/mailbox/move_mail.ts";
 import { type OpenedStore, openStore, parseStoreFlag, type StoreChoice } from "../lib/mailbox/open_store.ts";
-import { loadUsers } from "../lib/users.ts";
+import { loadUsers } from "../lib/auth/users.ts";
 
 const USAGE = "move_mail.ts --from file:ROOT|postgres://… --to file:ROOT|postgres://… [--root ROOT]";
 

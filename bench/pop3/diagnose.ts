@@ -7,8 +7,8 @@
  */
 
 import { join } from "node:path";
-import { scanFile } from "../../lib/mailbox/file_io.ts";
-import { FileMailStore } from "../../lib/mailbox/file_store.ts";
+import { scanFile } from "../../lib/mailbox/file/file_io.ts";
+import { FileMailStore } from "../../lib/mailbox/file/file_store.ts";
 import { median } from "../report.ts";
 
 /** Median milliseconds of each step of listing one mailbox, and of reading every record. */

@@ -8,7 +8,7 @@
  */
 
 import { join } from "node:path";
-import { FileMailStore } from "../../lib/mailbox/file_store.ts";
+import { FileMailStore } from "../../lib/mailbox/file/file_store.ts";
 import { buildRecord } from "../../lib/mailbox/record.ts";
 import { formatDate, newMessageId, traceLine } from "../../lib/smtp/trace.ts";
 

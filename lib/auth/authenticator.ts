@@ -8,7 +8,7 @@
  */
 
 import { clientKey } from "../net/client_key.ts";
-import type { UserDb } from "../users.ts";
+import type { UserDb } from "./users.ts";
 import { FailureTable } from "./failure_table.ts";
 import { Turnstile, TURNSTILE_FULL, TURNSTILE_SKIPPED } from "./turnstile.ts";
 

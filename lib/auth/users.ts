@@ -17,7 +17,7 @@ import {
   type ScryptCost,
   type ScryptHash,
   verifyScrypt,
-} from "./auth/password_hash.ts";
+} from "./password_hash.ts";
 
 /** The name of the credentials file inside the data root. */
 export const CREDENTIALS_FILE = "userlogincred.txt";

@@ -96,6 +96,8 @@ class TcpTransport implements LineTransport {
   #trust: TlsTrust;
   #endpoint: Endpoint;
   #buffer: Uint8Array<ArrayBuffer> = new Uint8Array(0);
+  /** Where the unread part of `#buffer` starts. */
+  #start = 0;
   #pending: Promise<number | null> | undefined;
   #chunk = new Uint8Array(64 * 1024);
   #eof = false;
@@ -112,14 +114,15 @@ class TcpTransport implements LineTransport {
 
   async readLine(): Promise<Uint8Array | null> {
     for (;;) {
-      const lf = this.#buffer.indexOf(0x0a);
+      // Lines are taken from an offset, not by slicing the rest off: a long multi-line reply stays linear.
+      const lf = this.#buffer.indexOf(0x0a, this.#start);
       if (lf >= 0) {
-        const line = this.#buffer.slice(0, lf > 0 && this.#buffer[lf - 1] === 0x0d ? lf - 1 : lf);
-        this.#buffer = this.#buffer.slice(lf + 1);
+        const line = this.#buffer.slice(this.#start, lf > this.#start && this.#buffer[lf - 1] === 0x0d ? lf - 1 : lf);
+        this.#start = lf + 1;
         return line;
       }
       if (this.#eof) return null;
-      if (this.#buffer.length > MAX_LINE) throw this.#error("a reply line is too long");
+      if (this.#buffer.length - this.#start > MAX_LINE) throw this.#error("a reply line is too long");
       await this.#fill();
     }
   }
@@ -140,7 +143,10 @@ class TcpTransport implements LineTransport {
     if (n === "timeout") throw this.#error(`no reply within ${TIMEOUT_MS / 1000} seconds`);
     this.#pending = undefined;
     if (n === null) this.#eof = true;
-    else this.#buffer = concat(this.#buffer, this.#chunk.subarray(0, n));
+    else {
+      this.#buffer = concat(this.#buffer.subarray(this.#start), this.#chunk.subarray(0, n));
+      this.#start = 0;
+    }
   }
 
   async write(data: string | Uint8Array): Promise<void> {
@@ -157,6 +163,7 @@ class TcpTransport implements LineTransport {
     this.#secure = true;
     // RFC 3207 §4.2 (and its POP3 kin): bytes after the go-ahead are plaintext an attacker may have added.
     this.#buffer = new Uint8Array(0);
+    this.#start = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const tls = await Deno.startTls(this.#tcp, { hostname: this.#endpoint.host, caCerts: this.#trust.caCerts });

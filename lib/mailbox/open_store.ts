@@ -7,8 +7,8 @@
  */
 
 import { UsageError } from "../cli.ts";
-import { warmUpIndexParsing } from "./file_maildrop.ts";
-import { FileMailStore } from "./file_store.ts";
+import { warmUpIndexParsing } from "./file/file_maildrop.ts";
+import { FileMailStore } from "./file/file_store.ts";
 import { PostgresMailStore } from "./postgres/postgres_store.ts";
 import type { MailStore } from "./store.ts";
 

@@ -9,7 +9,7 @@
 import { findMechanism, SaslExchange, type SaslMechanism, type SaslStep } from "../sasl.ts";
 import type { Pop3Command } from "./command.ts";
 import { err, multiline, ok } from "./reply.ts";
-import type { Pop3Step } from "./session.ts";
+import type { Pop3Step } from "./session_types.ts";
 
 /** Facts about the connection that decide how a client may log in. */
 export interface Pop3Security {

@@ -6,7 +6,7 @@ import {
   type Clock,
   type LoginAttempt,
 } from "../../lib/auth/authenticator.ts";
-import { parseUsers } from "../../lib/users.ts";
+import { parseUsers } from "../../lib/auth/users.ts";
 
 /** A clock that only moves when told; sleeping records the delay and returns at once, time standing still. */
 class FakeClock implements Clock {

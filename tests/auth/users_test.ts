@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { hashPassword, type ScryptCost } from "../lib/auth/password_hash.ts";
-import { parseUsers } from "../lib/users.ts";
-import { REPO_ROOT, runWithInput } from "./helpers/server_process.ts";
+import { hashPassword, type ScryptCost } from "../../lib/auth/password_hash.ts";
+import { parseUsers } from "../../lib/auth/users.ts";
+import { REPO_ROOT, runWithInput } from "../helpers/server_process.ts";
 
 /** Cheap enough to hash many times, costly enough (a few ms) to be timed against a plain comparison. */
 const COST: ScryptCost = { logN: 12, r: 8, p: 1 };

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { FileMailStore } from "../../lib/mailbox/file_store.ts";
+import { FileMailStore } from "../../lib/mailbox/file/file_store.ts";
 import { PostgresMailStore } from "../../lib/mailbox/postgres/postgres_store.ts";
 import type { MailStore } from "../../lib/mailbox/store.ts";
 import { concat, readAll } from "../mailbox/helpers.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { FileMailStore } from "../../lib/mailbox/file_store.ts";
-import { fileIdentity } from "../../lib/mailbox/maildrop_index.ts";
+import { FileMailStore } from "../../lib/mailbox/file/file_store.ts";
+import { fileIdentity } from "../../lib/mailbox/file/maildrop_index.ts";
 import { bytesOf, concat, recordOf, simpleMessage } from "./helpers.ts";
 import { assertMaildropMatches } from "./maildrop_contract.ts";
 

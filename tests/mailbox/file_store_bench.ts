@@ -11,7 +11,7 @@
  */
 
 import { join } from "node:path";
-import { FileMailStore } from "../../lib/mailbox/file_store.ts";
+import { FileMailStore } from "../../lib/mailbox/file/file_store.ts";
 import { concat, recordOf, simpleMessage } from "./helpers.ts";
 
 const root = await Deno.makeTempDir({ prefix: "mailbox_bench_" });

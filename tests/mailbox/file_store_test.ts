@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { withLock } from "../../lib/mailbox/file_io.ts";
-import { FileMailStore } from "../../lib/mailbox/file_store.ts";
+import { withLock } from "../../lib/mailbox/file/file_io.ts";
+import { FileMailStore } from "../../lib/mailbox/file/file_store.ts";
 import { mailStoreContract, type StoreFixture } from "./contract.ts";
 import { assertBytes, bytesOf, concat, recordOf, simpleMessage, sizeOf } from "./helpers.ts";
 import { assertMaildropMatches, maildropContract } from "./maildrop_contract.ts";
@@ -221,7 +221,7 @@ Deno.test("FileMailStore.deliver waits for the delivery lock of another process"
 Deno.test("FileMailStore.deliver truncates back a batch it could not write", async () => {
   await withStore(async (store, root) => {
     const code = `
-      import { FileMailStore } from ${JSON.stringify(import.meta.resolve("../../lib/mailbox/file_store.ts"))};
+      import { FileMailStore } from ${JSON.stringify(import.meta.resolve("../../lib/mailbox/file/file_store.ts"))};
       import { recordOf, simpleMessage } from ${JSON.stringify(import.meta.resolve("./helpers.ts"))};
       const store = new FileMailStore({ root: Deno.env.get("ROOT") });
       const deliver = (id, body) => store.deliver({ users: ["Andrew"], record: recordOf(simpleMessage(id, body), id) });
@@ -257,7 +257,7 @@ Deno.test("FileMailStore withdraws the copies stored before another copy failed"
     // Stallings' mailbox is just under the child's file size limit, so only his copy fails.
     await appendRaw(root, "Stallings", concat(recordOf(simpleMessage("full", `${"f".repeat(500 * 1024)}\r\n`), "F0")));
     const code = `
-      import { FileMailStore } from ${JSON.stringify(import.meta.resolve("../../lib/mailbox/file_store.ts"))};
+      import { FileMailStore } from ${JSON.stringify(import.meta.resolve("../../lib/mailbox/file/file_store.ts"))};
       import { recordOf, simpleMessage } from ${JSON.stringify(import.meta.resolve("./helpers.ts"))};
       const store = new FileMailStore({ root: Deno.env.get("ROOT") });
       const record = recordOf(simpleMessage("both", "b".repeat(40000) + "\\r\\n"), "Y1");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { GroupCommit } from "../../lib/mailbox/group_commit.ts";
+import { GroupCommit } from "../../lib/mailbox/file/group_commit.ts";
 
 /** A flush that records its batches and waits until released. */
 function gatedFlush() {

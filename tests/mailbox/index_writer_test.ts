@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type IndexPaths, updateIndex } from "../../lib/mailbox/index_writer.ts";
-import { fileIdentity, readIndexTail, scanChunks, scanEntries } from "../../lib/mailbox/maildrop_index.ts";
+import { type IndexPaths, updateIndex } from "../../lib/mailbox/file/index_writer.ts";
+import { fileIdentity, readIndexTail, scanChunks, scanEntries } from "../../lib/mailbox/file/maildrop_index.ts";
 import { bytesOf, concat, recordOf, simpleMessage } from "./helpers.ts";
 
 const RECORDS = ["W1", "W2", "W3"].map((id) => concat(recordOf(simpleMessage(id, `${id} body\r\n`), id)));

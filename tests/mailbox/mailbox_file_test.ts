@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { withdrawRecord } from "../../lib/mailbox/mailbox_file.ts";
+import { withdrawRecord } from "../../lib/mailbox/file/mailbox_file.ts";
 import { assertBytes, concat, recordOf, simpleMessage } from "./helpers.ts";
 
 const RECORDS = ["W1", "W2", "W3"].map((id) => recordOf(simpleMessage(id, `${id} body\r\n`), id));

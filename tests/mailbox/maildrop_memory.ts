@@ -9,7 +9,7 @@
  * @module
  */
 
-import { FileMailStore } from "../../lib/mailbox/file_store.ts";
+import { FileMailStore } from "../../lib/mailbox/file/file_store.ts";
 
 /** What the script prints. */
 export interface MaildropMemory {

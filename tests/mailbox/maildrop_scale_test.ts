@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { FileMailStore } from "../../lib/mailbox/file_store.ts";
+import { FileMailStore } from "../../lib/mailbox/file/file_store.ts";
 import type { Maildrop } from "../../lib/mailbox/store.ts";
 import { bytesOf, recordOf, simpleMessage, traceLine } from "./helpers.ts";
 import type { MaildropMemory } from "./maildrop_memory.ts";

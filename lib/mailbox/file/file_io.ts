@@ -5,9 +5,9 @@
  * @module
  */
 
-import { RecordScanner, type ScannedRecord } from "./scanner.ts";
-import { totalLength } from "./record.ts";
-import type { SessionLock } from "./store.ts";
+import { RecordScanner, type ScannedRecord } from "../scanner.ts";
+import { totalLength } from "../record.ts";
+import type { SessionLock } from "../store.ts";
 import { openNoFollowSync, refuseLink } from "./no_follow.ts";
 
 /** Bytes read per call when scanning a whole mailbox. */

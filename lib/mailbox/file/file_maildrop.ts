@@ -16,9 +16,9 @@ import {
   parseIndex,
   scanEntries,
 } from "./maildrop_index.ts";
-import { BytesMaildrop, RecordTable, TableMaildrop } from "./maildrop_table.ts";
-import type { ReadAt } from "./record_ids.ts";
-import type { Maildrop } from "./store.ts";
+import { BytesMaildrop, RecordTable, TableMaildrop } from "../maildrop_table.ts";
+import type { ReadAt } from "../record_ids.ts";
+import type { Maildrop } from "../store.ts";
 import { openNoFollowSync } from "./no_follow.ts";
 
 /** Largest chunk `read` yields. */

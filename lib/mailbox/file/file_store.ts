@@ -26,8 +26,8 @@ import {
   type MailStore,
   QuotaExceeded,
   type SessionLock,
-} from "./store.ts";
-import { totalLength } from "./record.ts";
+} from "../store.ts";
+import { totalLength } from "../record.ts";
 import { openNoFollowSync, refuseLink } from "./no_follow.ts";
 import type { RecordEntry } from "./maildrop_index.ts";
 

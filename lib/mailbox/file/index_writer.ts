@@ -23,7 +23,7 @@ import {
   scanChunks,
   scanEntries,
 } from "./maildrop_index.ts";
-import { totalLength } from "./record.ts";
+import { totalLength } from "../record.ts";
 import { openNoFollowSync } from "./no_follow.ts";
 
 /** Index text gathered before one write. */

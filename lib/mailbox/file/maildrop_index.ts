@@ -14,10 +14,10 @@
  */
 
 import { readRangeSync, SCAN_CHUNK } from "./file_io.ts";
-import type { RecordTable } from "./maildrop_table.ts";
-import { MAX_ID, type ReadAt } from "./record_ids.ts";
-import { fallbackId, totalLength } from "./record.ts";
-import { RecordScanner } from "./scanner.ts";
+import type { RecordTable } from "../maildrop_table.ts";
+import { MAX_ID, type ReadAt } from "../record_ids.ts";
+import { fallbackId, totalLength } from "../record.ts";
+import { RecordScanner } from "../scanner.ts";
 
 const LF = 0x0a;
 const SP = 0x20;
