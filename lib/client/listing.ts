@@ -9,6 +9,8 @@
 import PostalMime, { type Address, type Email } from "postal-mime";
 import { formatReceived, receivedDate } from "./mail_date.ts";
 import { printableLine } from "./printable.ts";
+import { parseSender } from "./sender.ts";
+import { cutToWidth, padToWidth, textWidth } from "./width.ts";
 
 /** What the list shows of one mail. */
 export interface MailSummary {
@@ -23,6 +25,8 @@ export interface MailSummary {
 /** The column titles, as the assignment lists the columns. */
 const TITLES = ["Sl. No.", "Sender", "Received", "Subject"] as const;
 const GAP = "  ";
+/** The widest the sender column gets on a screen page, in columns. */
+const MAX_SENDER = 32;
 
 /**
  * Reads the list's fields from a message header: RFC 2047 encoded words
@@ -36,8 +40,9 @@ export async function summarize(header: Uint8Array): Promise<MailSummary> {
     // postal-mime refuses a header over 2 MiB; such a mail is listed, to be read or deleted, but not described.
     return { sender: "", received: undefined, subject: "(header cannot be decoded)" };
   }
+  const from = email.headers.find((h) => h.key === "from")?.value;
   return {
-    sender: senderAddress(email.from) ?? email.headers.find((h) => h.key === "from")?.value ?? "",
+    sender: (from === undefined ? "" : parseSender(from).address) || (senderAddress(email.from) ?? ""),
     received: receivedDate(email.headers),
     subject: email.subject ?? "",
   };
@@ -56,22 +61,51 @@ function senderAddress(from: Address | undefined): string | undefined {
  * @param timeZone the zone to show times in; the local zone when left out
  */
 export function formatListing(mails: readonly MailSummary[], timeZone?: string): string[] {
-  const rows = mails.map((mail, i) => [
-    String(i + 1),
-    printableLine(mail.sender) || "(unknown)",
-    mail.received === undefined ? "-" : formatReceived(mail.received, timeZone),
-    printableLine(mail.subject) || "(no subject)",
-  ]);
-  const widths = TITLES.map((title, column) => Math.max(title.length, ...rows.map((row) => width(row[column]))));
+  const rows = mails.map((mail, i) => cells(i + 1, mail, timeZone));
+  const widths = TITLES.map((title, column) => Math.max(title.length, ...rows.map((row) => textWidth(row[column]))));
   return [[...TITLES], ...rows].map((row) =>
-    row.map((cell, column) => column === row.length - 1 ? cell : pad(cell, widths[column])).join(GAP)
+    row.map((cell, column) => column === row.length - 1 ? cell : padToWidth(cell, widths[column])).join(GAP)
   );
 }
 
-function width(text: string): number {
-  return [...text].length;
+/** One screen page of the list. */
+export interface ListPage {
+  /** The first mail's serial number; the others follow in order. */
+  first: number;
+  /** The mails on the page. */
+  mails: readonly MailSummary[];
+  /** The highest serial number in the whole list, which sets the width of the number column. */
+  last: number;
+  /** The terminal's width: every line is cut to it. */
+  columns: number;
 }
 
-function pad(text: string, to: number): string {
-  return text + " ".repeat(to - width(text));
+/**
+ * Formats one screen page of the list: the title line and one line per
+ * mail, aligned within the page, each cut to the terminal's width (wide and
+ * combining characters counted as drawn).
+ *
+ * @param timeZone the zone to show times in; the local zone when left out
+ */
+export function formatPage(page: ListPage, timeZone?: string): string[] {
+  const rows = page.mails.map((mail, i) => cells(page.first + i, mail, timeZone));
+  const widths = [
+    Math.max(TITLES[0].length, String(page.last).length),
+    Math.min(MAX_SENDER, Math.max(TITLES[1].length, ...rows.map((row) => textWidth(row[1])))),
+    Math.max(TITLES[2].length, ...rows.map((row) => textWidth(row[2]))),
+  ];
+  return [[...TITLES], ...rows].map((row) => {
+    const fixed = widths.map((width, column) => padToWidth(cutToWidth(row[column], width), width));
+    return cutToWidth([...fixed, row[3]].join(GAP), page.columns);
+  });
+}
+
+/** The four cells of one mail's line. */
+function cells(serial: number, mail: MailSummary, timeZone: string | undefined): string[] {
+  return [
+    String(serial),
+    printableLine(mail.sender) || "(unknown)",
+    mail.received === undefined ? "-" : formatReceived(mail.received, timeZone),
+    printableLine(mail.subject) || "(no subject)",
+  ];
 }

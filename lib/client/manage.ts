@@ -5,23 +5,25 @@
  * Serial numbers are positions in the list as shown: after a deletion the
  * list is shown again without that mail and numbered afresh. The server's
  * message numbers, which do not change within a session (RFC 1939 §5), are
- * kept beside them for RETR and DELE.
+ * mapped to them by `MailIndex` for RETR and DELE. The list and the mail
+ * are shown by `list_view.ts` and `mail_view.ts`.
  *
  * @module
  */
 
 import { ClientError, type Connector, type Endpoint } from "./connection.ts";
-import { renderMail } from "./display.ts";
 import type { Input, Output } from "./io.ts";
-import { formatListing, type MailSummary, summarize } from "./listing.ts";
-import { Pop3Client } from "./pop3_client.ts";
+import { ListView } from "./list_view.ts";
+import { MailIndex } from "./mail_index.ts";
+import { readMail } from "./mail_view.ts";
+import { isInUse, MAILBOX_IN_USE, Pop3Client } from "./pop3_client.ts";
 import { printableLine } from "./printable.ts";
 
 /** What Manage Mail needs to know. */
 export interface ManageContext {
   /** The keyboard. */
   input: Input;
-  /** The screen. */
+  /** The screen; when it tells its size, the list and long mails are shown a screen at a time. */
   output: Output;
   /** Opens connections. */
   connect: Connector;
@@ -36,15 +38,6 @@ export interface ManageContext {
 /** Where to go after Manage Mail: back to the options, or out because input ended. */
 export type ManageOutcome = "menu" | "end";
 
-/** A mail in the list: the server's number for it and what the list shows. */
-interface Listed {
-  msg: number;
-  summary: MailSummary;
-}
-
-const LIST_PROMPT = "Enter the serial number of a mail to read it, or q to quit: ";
-const AFTER_READING = "Press q to quit, d to delete this mail, or any other key to see the list again: ";
-
 /**
  * Runs Manage Mail.
  *
@@ -56,19 +49,19 @@ export async function manageMail(ctx: ManageContext): Promise<ManageOutcome> {
     await client.startTlsIfOffered();
     const login = await client.login(ctx.credentials.user, ctx.credentials.password);
     if (!login.ok) {
-      ctx.output.write(`Cannot open the mailbox: ${printableLine(login.line)}\n`);
+      ctx.output.write(
+        isInUse(login)
+          ? `${MAILBOX_IN_USE} Close it, or wait for it to end, then choose 1 again.\n`
+          : `Cannot open the mailbox: ${printableLine(login.line)}\n`,
+      );
       return await quit(client, ctx.output, "menu");
     }
-    const mails: Listed[] = [];
-    for (const { msg } of await client.list()) {
-      mails.push({ msg, summary: await summarize(await client.headers(msg)) });
-    }
-    const listed = mails.length;
+    const index = new MailIndex((await client.stat()).count);
     try {
-      return await browse(client, mails, ctx);
+      return await browse(client, index, ctx);
     } catch (error) {
       // browse takes deleted mails out of the list; the server deletes them only at QUIT.
-      const marked = listed - mails.length;
+      const marked = index.deletedCount;
       if (!(error instanceof ClientError) || marked === 0) throw error;
       throw new ClientError(
         `${error.message} (${marked} mail${marked === 1 ? "" : "s"} marked for deletion may not have been deleted)`,
@@ -80,36 +73,30 @@ export async function manageMail(ctx: ManageContext): Promise<ManageOutcome> {
 }
 
 /** Shows the list and acts on the user's choices until the session ends. */
-async function browse(client: Pop3Client, mails: Listed[], ctx: ManageContext): Promise<ManageOutcome> {
-  const { input, output } = ctx;
+async function browse(client: Pop3Client, index: MailIndex, ctx: ManageContext): Promise<ManageOutcome> {
+  const { output } = ctx;
+  const list = new ListView({ client, index, input: ctx.input, output, timeZone: ctx.timeZone });
   for (;;) {
-    if (mails.length === 0) {
+    if (index.size === 0) {
+      list.flush();
       output.write("Your mailbox is empty.\n");
       return await quit(client, output, "menu");
     }
-    output.write(`\n${formatListing(mails.map((m) => m.summary), ctx.timeZone).join("\n")}\n`);
-    const answer = await input.readLine(LIST_PROMPT);
-    if (answer === null) return await quit(client, output, "end");
-    const choice = answer.trim();
-    if (choice.toLowerCase() === "q") return await quit(client, output, "menu");
-    if (choice === "") continue;
-    const serial = /^\d{1,9}$/.test(choice) ? Number(choice) : 0;
-    if (serial < 1 || serial > mails.length) {
-      output.write(`There is no mail with serial number "${printableLine(choice)}".\n`);
-      continue;
-    }
-    const { msg } = mails[serial - 1];
-    output.write(`\n${await renderMail(await client.retrieve(msg), ctx.timeZone)}\n`);
-    const key = await input.readKey(AFTER_READING);
+    const choice = await list.choose();
+    if (choice === "end") return await quit(client, output, "end");
+    if (choice === "quit") return await quit(client, output, "menu");
+    const { serial } = choice;
+    const msg = index.msgOf(serial);
+    const key = await readMail(client, msg, ctx);
     if (key === null) return await quit(client, output, "end");
     if (key.toLowerCase() === "q") return await quit(client, output, "menu");
     if (key.toLowerCase() === "d") {
       const deleted = await client.delete(msg);
-      if (deleted.ok) mails.splice(serial - 1, 1);
-      output.write(
+      if (deleted.ok) index.remove(serial);
+      list.notice(
         deleted.ok
-          ? `Mail ${serial} deleted (the server removes it when the session ends).\n`
-          : `Mail ${serial} not deleted: ${printableLine(deleted.line)}\n`,
+          ? `Mail ${serial} deleted (the server removes it when the session ends).`
+          : `Mail ${serial} not deleted: ${printableLine(deleted.line)}`,
       );
     }
   }

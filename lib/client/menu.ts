@@ -12,7 +12,7 @@ import { ClientError, type Connector, type Endpoint, tcpConnector } from "./conn
 import type { Input, Output } from "./io.ts";
 import { checkMailFormat, INCORRECT_FORMAT } from "./mail_format.ts";
 import { manageMail } from "./manage.ts";
-import { Pop3Client, type Pop3Reply } from "./pop3_client.ts";
+import { isInUse, MAILBOX_IN_USE, Pop3Client, type Pop3Reply } from "./pop3_client.ts";
 import { printableLine } from "./printable.ts";
 import { sendMail } from "./smtp_client.ts";
 
@@ -112,25 +112,28 @@ async function logIn(
       output.write(`${error.message}\n`);
       return { exit: 1 };
     }
-    if (reply.ok) {
+    // [IN-USE] comes only after the password was accepted (RFC 2449 §8.1.1): the user is logged in.
+    if (reply.ok || isInUse(reply)) {
       output.write(`Logged in as ${printableLine(user.trim())}.\n`);
+      if (!reply.ok) output.write(`${MAILBOX_IN_USE} Send Mail works; Manage Mail works once that session ends.\n`);
       return { user: user.trim(), password };
     }
-    const why = /\[(IN-USE|SYS\/)/.test(reply.line) ? "" : "wrong user name or password. ";
+    const why = /\[SYS\//.test(reply.line) ? "" : "wrong user name or password. ";
     output.write(`Login failed: ${why}The POP3 server said: ${printableLine(reply.line)}\n`);
   }
   output.write("Too many failed logins.\n");
   return { exit: 1 };
 }
 
-/** One POP3 session that only logs in and quits (RFC 2595 STLS if offered, RFC 1939 §7 USER/PASS, §6 QUIT). */
+/**
+ * One POP3 session that only logs in and quits (RFC 2595 STLS if offered,
+ * RFC 1939 §7 USER/PASS, §6 QUIT), holding the maildrop as briefly as it can.
+ */
 async function checkLogin(open: () => ReturnType<Connector>, user: string, password: string): Promise<Pop3Reply> {
   const client = await Pop3Client.open(await open());
   try {
     await client.startTlsIfOffered();
-    const reply = await client.login(user, password);
-    await client.quit();
-    return reply;
+    return await client.checkLogin(user, password);
   } finally {
     await client.close();
   }

@@ -1,11 +1,13 @@
 /**
  * A small POP3 client (RFC 1939) over a `LineTransport`: switch to TLS when
- * offered (STLS), log in, list, read headers (TOP, else RETR) or whole messages (RETR),
- * mark for deletion, quit.
+ * offered (STLS), log in, count, list, read headers (TOP, else RETR), the
+ * top of a message or the whole of it (RETR), mark for deletion, quit.
+ * Commands go out in batches when the server offers PIPELINING (RFC 2449 §6.6).
  *
  * @module
  */
 
+import { ByteBuffer } from "./byte_buffer.ts";
 import { ClientError, type LineTransport } from "./connection.ts";
 
 /** One status line from the server. */
@@ -36,14 +38,23 @@ export class Pop3Error extends ClientError {
   }
 }
 
+/** What the client says when another POP3 session holds the maildrop. */
+export const MAILBOX_IN_USE = "Your mailbox is open in another POP3 session (another mail program or terminal).";
+
+/** True for a refused login because another session holds the maildrop (RFC 2449 §8.1.1 [IN-USE]). */
+export function isInUse(reply: Pop3Reply): boolean {
+  return !reply.ok && /^-ERR \[IN-USE\]/i.test(reply.line);
+}
+
 const decoder = new TextDecoder();
-const CRLF = new Uint8Array([0x0d, 0x0a]);
 
 /** A POP3 session, from greeting to QUIT. */
 export class Pop3Client {
   #transport: LineTransport;
   /** Set when the server answered TOP with -ERR: headers then come from RETR. */
   #topRefused = false;
+  /** The capabilities from the last CAPA, upper case, first word only. */
+  #capabilities = new Set<string>();
 
   private constructor(transport: LineTransport) {
     this.#transport = transport;
@@ -74,13 +85,24 @@ export class Pop3Client {
    * @throws {ClientError} when the server refuses STLS it offered, or TLS fails
    */
   async startTlsIfOffered(): Promise<boolean> {
-    const capa = await this.#command("CAPA");
-    if (!capa.ok) return false;
-    const capabilities = await this.#lines("CAPA");
-    if (!capabilities.some((line) => /^STLS(\s|$)/i.test(decoder.decode(line)))) return false;
+    if (!await this.#capa()) return false;
+    if (!this.#capabilities.has("STLS")) return false;
     const go = await this.#command("STLS");
     if (!go.ok) throw new ClientError(`The POP3 server refused STLS: ${go.line}`);
     await this.#transport.startTls();
+    // RFC 2595 §4: what was said before TLS is forgotten; ask again.
+    await this.#capa();
+    return true;
+  }
+
+  /** Reads the capabilities (CAPA); false when the server has no CAPA. */
+  async #capa(): Promise<boolean> {
+    this.#capabilities.clear();
+    const capa = await this.#command("CAPA");
+    if (!capa.ok) return false;
+    for (const line of await this.#lines("CAPA")) {
+      this.#capabilities.add(decoder.decode(line).trim().split(/\s+/)[0].toUpperCase());
+    }
     return true;
   }
 
@@ -93,6 +115,58 @@ export class Pop3Client {
     if (/[\r\n]/.test(user + password)) return { ok: false, line: "-ERR (not sent: a line break in the input)" };
     const reply = await this.#command(`USER ${user}`);
     return reply.ok ? await this.#command(`PASS ${password}`) : reply;
+  }
+
+  /**
+   * Checks a user name and password and ends the session at once: USER,
+   * PASS and QUIT in one batch when the server offers PIPELINING, so a
+   * maildrop locked by the login is released as soon as the server can.
+   *
+   * @returns the first negative reply of USER and PASS, or the positive reply to PASS
+   */
+  async checkLogin(user: string, password: string): Promise<Pop3Reply> {
+    try {
+      if (!this.#capabilities.has("PIPELINING") || /[\r\n]/.test(user + password)) {
+        const reply = await this.login(user, password);
+        await this.quit();
+        return reply;
+      }
+      await this.#transport.write(`USER ${user}\r\nPASS ${password}\r\nQUIT\r\n`);
+      const userReply = await this.#status();
+      const passReply = await this.#status();
+      await this.#status();
+      return userReply.ok ? passReply : userReply;
+    } finally {
+      await this.close();
+    }
+  }
+
+  /**
+   * Counts the messages not marked as deleted and their octets (STAT, RFC 1939 §5).
+   *
+   * @throws {Pop3Error} on a negative reply, {ClientError} on a bad one
+   */
+  async stat(): Promise<{ count: number; octets: number }> {
+    const reply = await this.#command("STAT");
+    if (!reply.ok) throw new Pop3Error("STAT", reply);
+    const [count, octets] = reply.line.split(/\s+/).slice(1, 3).map(Number);
+    if (!Number.isInteger(count) || !Number.isInteger(octets)) {
+      throw new ClientError(`The POP3 server sent a bad STAT reply: ${reply.line}`);
+    }
+    return { count, octets };
+  }
+
+  /**
+   * The size of one message in octets (LIST msg, RFC 1939 §5).
+   *
+   * @throws {Pop3Error} on a negative reply, {ClientError} on a bad one
+   */
+  async size(msg: number): Promise<number> {
+    const reply = await this.#command(`LIST ${msg}`);
+    if (!reply.ok) throw new Pop3Error(`LIST ${msg}`, reply);
+    const octets = Number(reply.line.split(/\s+/)[2]);
+    if (!Number.isInteger(octets)) throw new ClientError(`The POP3 server sent a bad LIST reply: ${reply.line}`);
+    return octets;
   }
 
   /**
@@ -123,20 +197,61 @@ export class Pop3Client {
     if (!this.#topRefused) {
       const command = `TOP ${msg} 0`;
       const reply = await this.#command(command);
-      if (reply.ok) return joinLines(await this.#lines(command));
+      if (reply.ok) return await this.#collect(command);
       this.#topRefused = true;
     }
     return await this.retrieve(msg);
   }
 
   /**
+   * Fetches the headers of several messages, as `headers` does, in one
+   * batch of TOP commands when the server offers PIPELINING.
+   *
+   * @returns each message's header, in the order of `msgs`
+   * @throws {Pop3Error} on a negative reply to RETR
+   */
+  async headersOf(msgs: readonly number[]): Promise<Uint8Array[]> {
+    if (this.#topRefused || !this.#capabilities.has("PIPELINING") || msgs.length < 2) {
+      const one: Uint8Array[] = [];
+      for (const msg of msgs) one.push(await this.headers(msg));
+      return one;
+    }
+    await this.#transport.write(msgs.map((msg) => `TOP ${msg} 0\r\n`).join(""));
+    const found: (Uint8Array | undefined)[] = [];
+    for (const msg of msgs) {
+      const reply = await this.#status();
+      found.push(reply.ok ? await this.#collect(`TOP ${msg} 0`) : undefined);
+      if (!reply.ok) this.#topRefused = true;
+    }
+    const headers: Uint8Array[] = [];
+    for (const [i, msg] of msgs.entries()) headers.push(found[i] ?? await this.headers(msg));
+    return headers;
+  }
+
+  /**
+   * Fetches a message's header and its first `lines` body lines (TOP, RFC 1939 §7).
+   *
+   * @throws {Pop3Error} on a negative reply
+   */
+  async top(msg: number, lines: number): Promise<Uint8Array> {
+    const command = `TOP ${msg} ${lines}`;
+    const reply = await this.#command(command);
+    if (!reply.ok) throw new Pop3Error(command, reply);
+    return await this.#collect(command);
+  }
+
+  /**
    * Fetches a whole message (RETR, RFC 1939 §5).
    *
+   * @param size the message's size if known, to take the room for it at once
    * @returns the message with CRLF line ends, dot-stuffing removed
    * @throws {Pop3Error} on a negative reply
    */
-  async retrieve(msg: number): Promise<Uint8Array> {
-    return joinLines(await this.#multiline(`RETR ${msg}`));
+  async retrieve(msg: number, size?: number): Promise<Uint8Array> {
+    const command = `RETR ${msg}`;
+    const reply = await this.#command(command);
+    if (!reply.ok) throw new Pop3Error(command, reply);
+    return await this.#collect(command, size);
   }
 
   /** Marks a message as deleted (DELE, RFC 1939 §5); it goes when the session ends with QUIT. */
@@ -182,6 +297,17 @@ export class Pop3Client {
     return await this.#lines(command);
   }
 
+  /** Reads a multi-line reply up to its "." line into one block of CRLF lines, removing dot-stuffing. */
+  async #collect(command: string, size?: number): Promise<Uint8Array> {
+    const buffer = new ByteBuffer(size === undefined ? undefined : size + 1024);
+    for (;;) {
+      const line = await this.#transport.readLine();
+      if (line === null) throw new ClientError(`The POP3 server closed the connection during ${command}`);
+      if (line.length === 1 && line[0] === 0x2e) return buffer.bytes();
+      buffer.appendLine(line[0] === 0x2e ? line.subarray(1) : line);
+    }
+  }
+
   /** Reads the lines of a multi-line reply up to its "." line, removing dot-stuffing. */
   async #lines(command: string): Promise<Uint8Array[]> {
     const lines: Uint8Array[] = [];
@@ -192,17 +318,4 @@ export class Pop3Client {
       lines.push(line[0] === 0x2e ? line.subarray(1) : line);
     }
   }
-}
-
-function joinLines(lines: Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const l of lines) total += l.length + 2;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const l of lines) {
-    out.set(l, at);
-    out.set(CRLF, at + l.length);
-    at += l.length + 2;
-  }
-  return out;
 }

@@ -7,7 +7,10 @@
  * @module
  */
 
-import type { Input, Output } from "./io.ts";
+import type { Input, Output, ScreenSize } from "./io.ts";
+import { dropLastCharacter, keyLength, keyName, utf8Length } from "./keys.ts";
+import { printableLine } from "./printable.ts";
+import { textWidth } from "./width.ts";
 
 /** Something bytes are read from, such as `Deno.stdin`. */
 export interface ByteSource {
@@ -76,7 +79,7 @@ export class ConsoleInput implements Input {
    */
   async readSecret(prompt: string): Promise<string | null> {
     if (this.#terminal === undefined || this.#buffer.includes(LF)) return await this.readLine(prompt);
-    const secret = await this.#inCbreak(prompt, () => this.#readHidden());
+    const secret = await this.#inCbreak(prompt, () => this.#readEdited(false));
     this.#screen.write("\n");
     return secret;
   }
@@ -84,24 +87,48 @@ export class ConsoleInput implements Input {
   /**
    * Shows `prompt` and reads one key: in a terminal a single key press
    * (Ctrl-D is the end of input), else the first character of a line.
+   * Arrow, paging, Home and End keys come by name ("Up", "PageDown", … see `keyName`).
    */
   async readKey(prompt: string): Promise<string | null> {
     if (this.#terminal === undefined || this.#buffer.includes(LF)) {
       const line = await this.readLine(prompt);
       return line === null ? null : [...line][0] ?? "";
     }
-    const key = await this.#inCbreak(prompt, async () => {
-      if (this.#buffer.length === 0) await this.#fill();
-      if (this.#buffer.length === 0) return null;
-      // A character that arrived in part waits for the rest.
-      while (this.#buffer[0] !== ESC && this.#buffer.length < utf8Length(this.#buffer[0]) && !this.#eof) {
-        await this.#fill();
-      }
-      const chunk = this.#take(Math.min(keyLength(this.#buffer), this.#buffer.length));
-      return chunk[0] === CTRL_D ? null : [...decoder.decode(chunk)][0];
+    const key = await this.#inCbreak(prompt, () => this.#nextKey());
+    const name = key === null ? null : keyName(key);
+    this.#screen.write(name !== null && /^\P{C}$/u.test(name) ? `${name}\n` : "\n");
+    return name;
+  }
+
+  /**
+   * Shows `prompt` and reads a command: in a terminal, a key named in `keys`
+   * acts as soon as it is pressed first; any other printable key starts a
+   * line, echoed and edited as usual, that Enter ends. Piped, one line.
+   *
+   * @returns the key's name (as `readKey` names it), the line, or `null` at the end of input
+   */
+  async readCommand(prompt: string, keys: ReadonlySet<string>): Promise<string | null> {
+    if (this.#terminal === undefined || this.#buffer.includes(LF)) return await this.readLine(prompt);
+    const command = await this.#inCbreak(prompt, async () => {
+      const key = await this.#nextKey();
+      if (key === null || keys.has(keyName(key))) return key === null ? null : keyName(key);
+      const first = key.codePointAt(0)!;
+      if (first < 0x20 || first === 0x7f) return "";
+      return await this.#readEdited(true, [...encoder.encode(key)]);
     });
-    this.#screen.write(key !== null && /^\P{C}$/u.test(key) ? `${key}\n` : "\n");
-    return key;
+    this.#screen.write("\n");
+    return command;
+  }
+
+  /** The next key's text in cbreak mode (a character that arrived in part waits for the rest); `null` at the end. */
+  async #nextKey(): Promise<string | null> {
+    if (this.#buffer.length === 0) await this.#fill();
+    if (this.#buffer.length === 0) return null;
+    while (this.#buffer[0] !== ESC && this.#buffer.length < utf8Length(this.#buffer[0]) && !this.#eof) {
+      await this.#fill();
+    }
+    const chunk = this.#take(Math.min(keyLength(this.#buffer), this.#buffer.length));
+    return chunk[0] === CTRL_D ? null : decoder.decode(chunk);
   }
 
   async #nextLine(): Promise<string | null> {
@@ -116,9 +143,13 @@ export class ConsoleInput implements Input {
     }
   }
 
-  /** Collects a hidden line from cbreak-mode input; bytes after its end stay buffered. */
-  async #readHidden(): Promise<string | null> {
-    let typed: number[] = [];
+  /**
+   * Collects a line from cbreak-mode input, after `typed`, echoing it when
+   * `echo` (Backspace and Ctrl-U edit); bytes after its end stay buffered.
+   */
+  async #readEdited(echo: boolean, typed: number[] = []): Promise<string | null> {
+    const show = (text: string) => echo && this.#screen.write(text);
+    show(decoder.decode(new Uint8Array(typed)));
     for (;;) {
       if (this.#buffer.length === 0) await this.#fill();
       if (this.#buffer.length === 0) return typed.length === 0 ? null : decoder.decode(new Uint8Array(typed));
@@ -130,9 +161,12 @@ export class ConsoleInput implements Input {
           return decoder.decode(new Uint8Array(typed));
         }
         if (b === CTRL_D) return null;
-        if (b === CTRL_U) typed = [];
-        else if (b === DELETE || b === BACKSPACE) dropLastCharacter(typed);
-        else if (b >= 0x20) typed.push(b);
+        if (b === CTRL_U) show(erase(decoder.decode(new Uint8Array(typed.splice(0)))));
+        else if (b === DELETE || b === BACKSPACE) show(erase(dropLastCharacter(typed)));
+        else if (b >= 0x20) {
+          typed.push(b);
+          if (b < 0x80 || i + 1 === chunk.length || (chunk[i + 1] & 0xc0) !== 0x80) show(lastCharacter(typed));
+        }
       }
     }
   }
@@ -189,36 +223,33 @@ export class ConsoleInput implements Input {
   }
 }
 
-/**
- * Octets of the first key in `bytes`: one UTF-8 character, or an escape
- * sequence as function and arrow keys send them (ESC "[" … final octet,
- * ESC "O" and one more); any other ESC is a key by itself.
- */
-function keyLength(bytes: Uint8Array): number {
-  if (bytes[0] !== ESC) return utf8Length(bytes[0]);
-  if (bytes[1] === 0x4f) return 3;
-  if (bytes[1] !== 0x5b) return 1;
-  for (let i = 2; i < bytes.length; i++) if (bytes[i] >= 0x40 && bytes[i] <= 0x7e) return i + 1;
-  return bytes.length;
+/** The backspaces, spaces and backspaces that erase `text` from the screen. */
+function erase(text: string): string {
+  const columns = textWidth(printableLine(text));
+  return "\b".repeat(columns) + " ".repeat(columns) + "\b".repeat(columns);
 }
 
-/** The length of a UTF-8 sequence from its first octet (1 for a stray continuation octet). */
-function utf8Length(first: number): number {
-  if (first >= 0xf0) return 4;
-  if (first >= 0xe0) return 3;
-  return first >= 0xc0 ? 2 : 1;
-}
-
-/** Removes the last UTF-8 encoded character from `bytes`. */
-function dropLastCharacter(bytes: number[]): void {
-  while (bytes.length > 0 && (bytes[bytes.length - 1] & 0xc0) === 0x80) bytes.pop();
-  bytes.pop();
+/** The last complete UTF-8 character of `bytes`, as text ("" while it is incomplete). */
+function lastCharacter(bytes: number[]): string {
+  let start = bytes.length - 1;
+  while (start > 0 && (bytes[start] & 0xc0) === 0x80) start--;
+  const text = decoder.decode(new Uint8Array(bytes.slice(start)), { stream: false });
+  return text.includes("\uFFFD") ? "" : printableLine(text);
 }
 
 const encoder = new TextEncoder();
 
-/** Standard output as an `Output`; a closed pipe is ignored. */
+/** Standard output as an `Output`; a closed pipe is ignored. Its size is the terminal's, read anew each time. */
 export const stdoutOutput: Output = {
+  size(): ScreenSize | undefined {
+    if (!Deno.stdout.isTerminal()) return undefined;
+    try {
+      const { columns, rows } = Deno.consoleSize();
+      return columns > 0 && rows > 0 ? { columns, rows } : undefined;
+    } catch {
+      return undefined;
+    }
+  },
   write(text: string): void {
     const bytes = encoder.encode(text);
     try {

@@ -106,7 +106,7 @@ Deno.test("runClient asks again after a wrong password and gives up after three"
   });
 });
 
-Deno.test("runClient shows the server's reason when the maildrop is in use", async () => {
+Deno.test("runClient logs in while another session holds the maildrop: Send Mail works, Manage Mail says why not", async () => {
   await withMailServers(async (servers) => {
     const other = await LineClient.connect(servers.pop3.port);
     try {
@@ -114,9 +114,19 @@ Deno.test("runClient shows the server's reason when the maildrop is in use", asy
       await other.write("USER Andrew\r\nPASS @dministr@tor\r\n");
       await other.readLine();
       assert.match((await other.readLine()) ?? "", /^\+OK/);
-      const { status, text } = await run(servers, [...ANDREW]);
+      const mail = ["From: andrew@localhost", "To: stallings@localhost", "Subject: busy", "sent anyway", "."];
+      const { status, text } = await run(servers, [...ANDREW, "1", "2", ...mail, "3"]);
       assert.equal(status, 0);
-      assert.match(text, /Login failed: The POP3 server said: -ERR \[IN-USE\] .+\n/);
+      assert.match(
+        text,
+        /^Username: Password: Logged in as Andrew\.\nYour mailbox is open in another POP3 session \(another mail program or terminal\)\. Send Mail works; Manage Mail works once that session ends\.\n\nOptions:/,
+      );
+      assert.match(
+        text,
+        /\(1-3\): Your mailbox is open in another POP3 session \(another mail program or terminal\)\. Close it, or wait for it to end, then choose 1 again\.\n\+OK \S+ POP3 server signing off\n\nOptions:/,
+      );
+      assert.match(text, /\nMail sent successfully\n/);
+      assert.doesNotMatch(text, /Login failed|Username: .*Username:/);
     } finally {
       await other.close();
     }

@@ -120,9 +120,10 @@ Deno.test("manageMail says that marked mails may not be deleted when the session
     { c: "CAPA", s: ["-ERR unknown command"] },
     { c: "USER Andrew", s: ["+OK"] },
     { c: "PASS @dministr@tor", s: ["+OK 2 messages"] },
-    { c: "LIST", s: ["+OK", "1 40", "2 40", "."] },
+    { c: "STAT", s: ["+OK 2 80"] },
     { c: "TOP 1 0", s: ["+OK", "Subject: one", "", "."] },
     { c: "TOP 2 0", s: ["+OK", "Subject: two", "", "."] },
+    { c: "LIST 1", s: ["+OK 1 40"] },
     { c: "RETR 1", s: ["+OK", "Subject: one", "", "."] },
     { c: "DELE 1", s: ["+OK"] },
   ]);

@@ -92,6 +92,7 @@ Deno.test("Pop3Client.startTlsIfOffered uses STLS when CAPA lists it", async () 
     { s: ["+OK ready"] },
     { c: "CAPA", s: CAPA_STLS },
     { c: "STLS", s: ["+OK Begin TLS negotiation"] },
+    { c: "CAPA", s: CAPA_STLS.filter((line) => line !== "STLS") },
     { c: "USER Andrew", s: ["+OK"] },
     { c: "PASS x", s: ["-ERR [AUTH] Invalid user name or password"] },
   ]);
