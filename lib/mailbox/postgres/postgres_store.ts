@@ -218,16 +218,29 @@ async function insertChunks(client: pg.PoolClient, message: string, pieces: Uint
   await client.query(`INSERT INTO mail_chunks (message_id, seq, data) VALUES ${values}`, [message, ...pieces]);
 }
 
-/** The chunks of one message in order, fetched one row at a time: memory stays flat whatever its size. */
+/**
+ * Octets of each row a read returns. node-postgres receives a bytea as a
+ * hex string twice its size: at 16 KiB that string is young garbage,
+ * collected at once, where a 64 KiB chunk's string went to V8's
+ * large-object space and the POP3 server's memory grew with each message.
+ */
+const READ_PIECE = 16 * 1024;
+
+/** Chunks a read fetches with one query: 256 KiB in 16 rows. */
+const CHUNKS_PER_READ = 4;
+
+/** The bytes of one message in order, fetched 256 KiB at a time: memory stays flat whatever its size. */
 async function* readChunks(db: Database, message: string, storedLength: number): AsyncGenerator<Uint8Array> {
-  const count = Math.ceil(storedLength / CHUNK_SIZE);
-  for (let seq = 0; seq < count; seq++) {
-    const [row] = await db.query<{ data: Uint8Array }>(
-      "SELECT data FROM mail_chunks WHERE message_id = $1 AND seq = $2",
-      [message, seq],
+  const chunks = Math.ceil(storedLength / CHUNK_SIZE);
+  for (let first = 0; first < chunks; first += CHUNKS_PER_READ) {
+    const rows = await db.query<{ data: Uint8Array }>(
+      `SELECT substring(c.data FROM p FOR $4) AS data
+      FROM mail_chunks c, generate_series(1, length(c.data), $4) AS p
+      WHERE c.message_id = $1 AND c.seq BETWEEN $2 AND $3 ORDER BY c.seq, p`,
+      [message, first, first + CHUNKS_PER_READ - 1, READ_PIECE],
     );
-    if (row === undefined) throw new Error(`Cannot read message ${message}: chunk ${seq} is missing`);
-    yield row.data;
+    if (rows.length === 0) throw new Error(`Cannot read message ${message}: chunk ${first} is missing`);
+    for (const row of rows) yield row.data;
   }
 }
 
