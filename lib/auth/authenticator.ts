@@ -11,6 +11,7 @@ import { clientKey } from "../net/client_key.ts";
 import type { UserDb } from "./users.ts";
 import { FailureTable } from "./failure_table.ts";
 import { Turnstile, TURNSTILE_FULL, TURNSTILE_SKIPPED } from "./turnstile.ts";
+import { type Clock, systemClock } from "./clock.ts";
 
 /** One login attempt. */
 export interface LoginAttempt {
@@ -35,20 +36,6 @@ export type LoginOutcome =
   | { ok: false; reason: "invalid" }
   /** Refused without checking: this address is blocked for this user, or too many of its attempts wait. */
   | { ok: false; reason: "locked" };
-
-/** Time as the authenticator sees it; tests pass a fake one. */
-export interface Clock {
-  /** Milliseconds since some fixed moment. */
-  now(): number;
-  /** Resolves after `ms` milliseconds. */
-  sleep(ms: number): Promise<void>;
-}
-
-/** The real clock. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
 
 /** Options for an `Authenticator`. */
 export interface AuthenticatorOptions {

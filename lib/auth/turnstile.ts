@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Clock } from "./authenticator.ts";
+import type { Clock } from "./clock.ts";
 
 /** Options for a `Turnstile`. */
 export interface TurnstileOptions {

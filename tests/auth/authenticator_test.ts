@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
 import { logLine } from "../../lib/log.ts";
-import {
-  Authenticator,
-  type AuthenticatorOptions,
-  type Clock,
-  type LoginAttempt,
-} from "../../lib/auth/authenticator.ts";
+import { Authenticator, type AuthenticatorOptions, type LoginAttempt } from "../../lib/auth/authenticator.ts";
+import type { Clock } from "../../lib/auth/clock.ts";
 import { parseUsers } from "../../lib/auth/users.ts";
 
 /** A clock that only moves when told; sleeping records the delay and returns at once, time standing still. */

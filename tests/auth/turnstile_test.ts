@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { Clock } from "../../lib/auth/authenticator.ts";
+import type { Clock } from "../../lib/auth/clock.ts";
 import { Turnstile, TURNSTILE_FULL, TURNSTILE_SKIPPED } from "../../lib/auth/turnstile.ts";
 
 /** A clock whose sleeps advance it at once. */
