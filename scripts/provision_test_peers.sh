@@ -25,12 +25,14 @@ give_up() {
   exit "$strict"
 }
 
-# Whether each probe (an absolute path, a command on PATH, perl:Module) is installed.
+# Whether each probe (an absolute path, a command on PATH, perl:Module) is installed. An
+# absolute path is a file that must exist, a program or a library; a `*` in it was expanded
+# where the list is read (Debian's multiarch directories), and one left unexpanded matched nothing.
 installed() {
   local probe
   for probe in "$@"; do
     if [[ $probe == /* ]]; then
-      [ -x "$probe" ] || return 1
+      [ -f "$probe" ] || return 1
     elif [[ $probe == perl:* ]]; then
       perl "-M${probe#perl:}" -e 1 >/dev/null 2>&1 || return 1
     else
@@ -44,7 +46,7 @@ missing_packages() {
   while IFS= read -r line; do
     read -r pkg probes <<<"${line%%#*}"
     [ -n "${pkg:-}" ] || continue
-    # shellcheck disable=SC2086 # the probes are split on purpose
+    # shellcheck disable=SC2086 # the probes are split and their `*` expanded on purpose
     installed $probes || echo "$pkg"
   done <"$here/test_peers.txt"
 }

@@ -95,19 +95,60 @@ function check(name: string, probes: string[] | undefined): Peer {
   return { package: name, available: false, reason: `${what} not installed (apt-get install ${name})` };
 }
 
-/** Whether `probe` (an absolute path, a command name on PATH, or perl:Module) is installed. */
+/**
+ * Whether `probe` is installed: an absolute path is a file that exists (a
+ * program or a library; a `*` matches any characters within one name, for
+ * Debian's multiarch directory under /usr/lib), a command name an executable
+ * file on PATH, perl:Module a module perl loads.
+ */
 function installed(probe: string): boolean {
   if (probe.startsWith("perl:")) return perlHas(probe.slice(5));
-  const dirs = probe.startsWith("/") ? [""] : (Deno.env.get("PATH") ?? "").split(delimiter).filter((d) => d !== "");
+  if (probe.startsWith("/")) return expand(probe).some((path) => stat(path)?.isFile === true);
+  const dirs = (Deno.env.get("PATH") ?? "").split(delimiter).filter((d) => d !== "");
   return dirs.some((dir) => {
-    try {
-      const info = Deno.statSync(dir === "" ? probe : join(dir, probe));
-      return info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0;
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) return false;
-      throw error;
-    }
+    const info = stat(join(dir, probe));
+    return info?.isFile === true && ((info.mode ?? 0o111) & 0o111) !== 0;
   });
+}
+
+/** The paths that an absolute path with `*` in some of its names matches, as the shell expands them. */
+function expand(pattern: string): string[] {
+  let paths = ["/"];
+  for (const name of pattern.split("/").filter((n) => n !== "")) {
+    if (!name.includes("*")) {
+      paths = paths.map((path) => join(path, name));
+      continue;
+    }
+    const re = new RegExp(`^${name.split("*").map(escapeRegExp).join("[^/]*")}$`);
+    // As in the shell, `*` does not match a leading dot.
+    paths = paths.flatMap((dir) => names(dir).filter((n) => re.test(n) && !n.startsWith(".")).map((n) => join(dir, n)));
+  }
+  return paths;
+}
+
+/** `text` with the characters that mean something in a regular expression escaped. */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** The names in directory `path`; none when it is missing or no directory. */
+function names(path: string): string[] {
+  try {
+    return [...Deno.readDirSync(path)].map((entry) => entry.name);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) return [];
+    throw error;
+  }
+}
+
+/** What `path` leads to (links followed), or undefined when nothing is there. */
+function stat(path: string): Deno.FileInfo | undefined {
+  try {
+    return Deno.statSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) return undefined;
+    throw error;
+  }
 }
 
 /** Whether perl loads `module`; false without perl. */
