@@ -84,6 +84,18 @@ export class QuotaExceeded extends Error {
   }
 }
 
+/** Why `MailStore.deliver` stored nothing: the disk (or the database's) is full; delivery works again once space is freed. */
+export class StorageFull extends Error {
+  /**
+   * @param message what failed
+   * @param cause the system's error
+   */
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+    this.name = "StorageFull";
+  }
+}
+
 /** A POP3 maildrop lock: held until `release` is called or the process dies. */
 export interface SessionLock {
   /** Releases the lock; calling it twice is harmless. */
@@ -139,7 +151,8 @@ export interface MailStore {
    * or nothing: when it rejects, no user keeps a copy, so the client's retry
    * stores one copy each. A user named twice gets one copy. When a mailbox
    * would go over the delivery's quota (checked under the same lock as the
-   * append), it rejects with `QuotaExceeded`.
+   * append), it rejects with `QuotaExceeded`; when the storage is full,
+   * with `StorageFull`.
    */
   deliver(delivery: Delivery): Promise<void>;
 

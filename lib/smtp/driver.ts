@@ -7,7 +7,7 @@
  */
 
 import type { Authenticator } from "../auth/authenticator.ts";
-import { type MailStore, QuotaExceeded } from "../mailbox/store.ts";
+import { type MailStore, QuotaExceeded, StorageFull } from "../mailbox/store.ts";
 import type { LineConn, ReadEnd } from "../net/line_conn.ts";
 import type { SessionSlot } from "../net/slots.ts";
 import { type TlsCredentials, tlsFailureLine } from "../net/tls.ts";
@@ -119,6 +119,7 @@ async function carryOut(
           ok: false as const,
           error: error.message,
           overQuota: error instanceof QuotaExceeded ? error.user : undefined,
+          full: error instanceof StorageFull,
         }),
       );
       step = session.complete(result, action.log);

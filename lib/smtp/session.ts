@@ -172,10 +172,10 @@ export class SmtpSession {
   /**
    * Reports the outcome of the last `deliver` action and returns the reply:
    * 452 4.2.2 when a recipient's mailbox is over its quota (RFC 3463), with
-   * that user in the log.
+   * that user in the log; 452 4.3.1 when the storage is full.
    */
   complete(
-    result: { ok: true } | { ok: false; error: string; overQuota?: string },
+    result: { ok: true } | { ok: false; error: string; overQuota?: string; full?: boolean },
     log: MessageLog,
   ): Step {
     if (result.ok) {
@@ -185,7 +185,8 @@ export class SmtpSession {
       const outcome = `rejected: over quota (${result.overQuota})`;
       return { replies: [reply(452, "2.2", "Mailbox full, try again later")], log: { ...log, outcome } };
     }
-    return { replies: [Replies.localError()], log: { ...log, outcome: `failed: ${result.error}` } };
+    const r = result.full ? reply(452, "3.1", "Insufficient system storage, try again later") : Replies.localError();
+    return { replies: [r], log: { ...log, outcome: `failed: ${result.error}` } };
   }
 
   /** Counts an error reply; past the limit the session ends with 421. */

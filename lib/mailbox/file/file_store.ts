@@ -26,6 +26,7 @@ import {
   type MailStore,
   QuotaExceeded,
   type SessionLock,
+  StorageFull,
 } from "../store.ts";
 import { totalLength } from "../record.ts";
 import { openNoFollowSync, refuseLink } from "./no_follow.ts";
@@ -121,7 +122,11 @@ export class FileMailStore implements MailStore {
     const overQuota = failures.find(([, reason]) => reason instanceof QuotaExceeded)?.[1];
     if (overQuota !== undefined && kept.length === 0) throw overQuota;
     const note = kept.length > 0 ? ` (and cannot withdraw the copies of ${kept.join(", ")})` : "";
-    throw deliveryError(failures[0][0], failures[0][1], note);
+    const error = deliveryError(failures[0][0], failures[0][1], note);
+    if (kept.length === 0 && failures.some(([, reason]) => isNoSpace(reason))) {
+      throw new StorageFull(error.message, error);
+    }
+    throw error;
   }
 
   /**
@@ -347,6 +352,13 @@ async function* streamRange(
   } finally {
     file.close();
   }
+}
+
+/** Whether `error` (or one it gathers) is the file system's "no space left" or "quota exceeded". */
+function isNoSpace(error: unknown): boolean {
+  if (error instanceof AggregateError) return error.errors.some(isNoSpace);
+  const code = (error as { code?: unknown })?.code;
+  return code === "ENOSPC" || code === "EDQUOT";
 }
 
 /** The error reported for a delivery to `user` that failed with `cause`. */

@@ -9,8 +9,8 @@
  */
 
 // @ts-types="@types/pg"
-import type pg from "pg";
-import { QuotaExceeded } from "../store.ts";
+import pg from "pg";
+import { QuotaExceeded, StorageFull } from "../store.ts";
 import type { Delivery, Maildrop, MailRecord, MailStore, SessionLock } from "../store.ts";
 import { Database } from "./database.ts";
 import { recordFacts } from "./record_facts.ts";
@@ -100,25 +100,31 @@ export class PostgresMailStore implements MailStore {
     }
     const pieces = [...gathered(delivery.record, CHUNK_SIZE)];
     const { quota } = delivery;
-    await transaction(this.#db, async (client) => {
-      for (const user of users) {
-        if (quota !== undefined) {
-          await client.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [QUOTA_LOCK_CLASS, user]);
-          const { rows } = await client.query<{ used: string }>(
-            "SELECT coalesce(sum(stored_length), 0)::bigint AS used FROM mail_messages WHERE mailbox = $1",
-            [user],
+    try {
+      await transaction(this.#db, async (client) => {
+        for (const user of users) {
+          if (quota !== undefined) {
+            await client.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [QUOTA_LOCK_CLASS, user]);
+            const { rows } = await client.query<{ used: string }>(
+              "SELECT coalesce(sum(stored_length), 0)::bigint AS used FROM mail_messages WHERE mailbox = $1",
+              [user],
+            );
+            if (Number(rows[0].used) + facts.storedLength > quota) throw new QuotaExceeded(user, quota);
+          }
+          const { from, to, subject, received } = facts.header;
+          const { rows } = await client.query<{ message: string }>(
+            `INSERT INTO mail_messages (mailbox, uid, size, stored_length, from_field, to_field, subject, received)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id AS message`,
+            [user, id, facts.size, facts.storedLength, from, to, subject, received],
           );
-          if (Number(rows[0].used) + facts.storedLength > quota) throw new QuotaExceeded(user, quota);
+          await insertChunks(client, rows[0].message, pieces);
         }
-        const { from, to, subject, received } = facts.header;
-        const { rows } = await client.query<{ message: string }>(
-          `INSERT INTO mail_messages (mailbox, uid, size, stored_length, from_field, to_field, subject, received)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id AS message`,
-          [user, id, facts.size, facts.storedLength, from, to, subject, received],
-        );
-        await insertChunks(client, rows[0].message, pieces);
-      }
-    });
+      });
+    } catch (error) {
+      // SQLSTATE 53100, disk_full: the database could not write the message.
+      if (error instanceof pg.DatabaseError && error.code === "53100") throw new StorageFull(error.message, error);
+      throw error;
+    }
   }
 
   /** Lists the user's messages in order of arrival; `offset` is where each would start in the file form. */
