@@ -74,7 +74,9 @@ export async function renderRaw(raw: Uint8Array, why: string, options: RenderOpt
   const lines = headerLines(email, options.timeZone);
   lines.push(`(This mail cannot be decoded: ${printableLine(why)}. Its first lines follow as received.)`, "");
   const decoder = new TextDecoder();
-  for (let start = end, n = 0; start < raw.length && n < rows; n++) {
+  // One screen in all: the header lines, a notice of up to two lines, the gaps and the prompt take 11 rows.
+  const shown = Math.max(3, rows - 11);
+  for (let start = end, n = 0; start < raw.length && n < shown; n++) {
     const lf = raw.indexOf(0x0a, start);
     const stop = lf < 0 ? raw.length : lf;
     // A line can be any length: decode only what can be shown (4 octets a column at most).

@@ -1,6 +1,6 @@
 /**
  * A small POP3 client (RFC 1939) over a `LineTransport`: switch to TLS when
- * offered (STLS), log in, count, list, read headers (TOP, else RETR), the
+ * offered (STLS), log in, count, read headers (TOP, else RETR), the
  * top of a message or the whole of it (RETR), mark for deletion, quit.
  * Commands go out in batches when the server offers PIPELINING (RFC 2449 §6.6).
  *
@@ -16,14 +16,6 @@ export interface Pop3Reply {
   ok: boolean;
   /** The whole line as received, e.g. "+OK vm POP3 server signing off". */
   line: string;
-}
-
-/** A message in the maildrop as LIST reports it. */
-export interface Pop3Listing {
-  /** The server's message number. */
-  msg: number;
-  /** Its size in octets. */
-  size: number;
 }
 
 /** A negative reply to a command that must succeed; the message quotes the server. */
@@ -170,22 +162,6 @@ export class Pop3Client {
   }
 
   /**
-   * Lists the messages not marked as deleted (LIST, RFC 1939 §5).
-   *
-   * @throws {Pop3Error} on a negative reply
-   */
-  async list(): Promise<Pop3Listing[]> {
-    const lines = await this.#multiline("LIST");
-    return lines.map((bytes) => {
-      const [msg, size] = decoder.decode(bytes).trim().split(/\s+/).map(Number);
-      if (!Number.isInteger(msg) || !Number.isInteger(size)) {
-        throw new ClientError(`The POP3 server sent a bad LIST line: ${decoder.decode(bytes)}`);
-      }
-      return { msg, size };
-    });
-  }
-
-  /**
    * Fetches a message's header by TOP with no body lines (RFC 1939 §7), or,
    * once the server has refused TOP (an optional command), the whole
    * message by RETR.
@@ -288,13 +264,6 @@ export class Pop3Client {
     const line = decoder.decode(bytes);
     if (!/^(\+OK|-ERR)(\s|$)/.test(line)) throw new ClientError(`The POP3 server sent a bad reply: ${line}`);
     return { ok: line.startsWith("+OK"), line };
-  }
-
-  /** Sends a command whose positive reply is followed by lines up to a "." line (RFC 1939 §3). */
-  async #multiline(command: string): Promise<Uint8Array[]> {
-    const reply = await this.#command(command);
-    if (!reply.ok) throw new Pop3Error(command, reply);
-    return await this.#lines(command);
   }
 
   /** Reads a multi-line reply up to its "." line into one block of CRLF lines, removing dot-stuffing. */

@@ -116,6 +116,7 @@ export function cutToWidth(text: string, columns: number): string {
 
 /** Splits one line into pieces of at most `columns` columns each (at least one piece). */
 export function wrapToWidth(text: string, columns: number): string[] {
+  if (text === "") return [""];
   const pieces: string[] = [];
   let rest = text;
   do {

@@ -106,7 +106,7 @@ Deno.test("formatSize uses bytes, KiB and MiB", () => {
 Deno.test("renderMail shows a mail that postal-mime refuses by its header, a notice and its first lines", async () => {
   let nested = "From: a@b\nSubject: deep\n";
   for (let i = 0; i < 300; i++) nested += `Content-Type: multipart/mixed; boundary="b${i}"\n\n--b${i}\n`;
-  const text = await renderMail(bytes(`${nested}\nx\n`), { ...UTC, screen: { columns: 40, rows: 5 } });
+  const text = await renderMail(bytes(`${nested}\nx\n`), { ...UTC, screen: { columns: 40, rows: 16 } });
   assert.equal(
     text,
     "From:     a@b\nTo:       \nSubject:  deep\nReceived: -\n\n" +

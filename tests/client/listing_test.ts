@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { formatListing, summarize } from "../../lib/client/listing.ts";
+import { formatListing, formatPage, summarize } from "../../lib/client/listing.ts";
 import { formatReceived, parseMailDate, receivedDate } from "../../lib/client/mail_date.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -91,3 +91,29 @@ Deno.test("summarize lists a header that postal-mime refuses (over 2 MiB) withou
   const huge = encode(`From: a@b\r\n${field.repeat(2200)}\r\n`);
   assert.deepEqual(await summarize(huge), { sender: "", received: undefined, subject: "(header cannot be decoded)" });
 });
+
+Deno.test("formatPage aligns a page, numbers it from its first serial and cuts each line to the width", () => {
+  const received = new Date(Date.UTC(2026, 10, 27, 9, 45));
+  const lines = formatPage({
+    first: 998,
+    last: 1000,
+    columns: 71,
+    mails: [
+      { sender: "a@b", received, subject: "会議の議事録と来週の予定について東京本社の全員へ" },
+      { sender: `${"x".repeat(40)}@example.org`, received, subject: "Cafe\u0301" },
+    ],
+  }, "UTC");
+  assert.deepEqual(lines, [
+    "Sl. No.  Sender                            Received           Subject",
+    "998      a@b                               27 Nov 2026 09:45  会議の議",
+    `999      ${"x".repeat(32)}  27 Nov 2026 09:45  Cafe\u0301`,
+  ]);
+  assert.equal(
+    formatPage({ first: 1, last: 1, columns: 80, mails: [mails1()] }, "UTC")[1],
+    "1        a@b     -         s",
+  );
+});
+
+function mails1() {
+  return { sender: "a@b", received: undefined, subject: "s" };
+}

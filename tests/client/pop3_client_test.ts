@@ -1,7 +1,7 @@
 /**
  * The POP3 client as transcripts against an in-memory server: login,
- * LIST, TOP (else RETR) and RETR with dot-stuffing removed, DELE, QUIT, errors,
- * and what Manage Mail says when the session breaks with mails marked.
+ * STAT, LIST n, TOP (else RETR, and in batches) and RETR with dot-stuffing removed, DELE, QUIT, errors,
+ * the login check in one batch, and what Manage Mail says when the session breaks with mails marked.
  */
 
 import assert from "node:assert/strict";
@@ -19,7 +19,7 @@ Deno.test("Pop3Client logs in, lists, fetches headers and messages, deletes and 
     { s: ["+OK ready"] },
     { c: "USER Andrew", s: ["+OK Send your password"] },
     { c: "PASS @dministr@tor", s: ["+OK Andrew's maildrop has 2 messages"] },
-    { c: "LIST", s: ["+OK 2 messages", "1 120", "3 4000", "."] },
+    { c: "STAT", s: ["+OK 2 4120"] },
     { c: "TOP 3 0", s: ["+OK", "From: a@b", "Subject: s", "", "."] },
     { c: "RETR 3", s: ["+OK 40 octets", "From: a@b", "", "..hidden", "...", "..", "body", "."] },
     { c: "DELE 3", s: ["+OK Message 3 deleted"] },
@@ -32,8 +32,8 @@ Deno.test("Pop3Client logs in, lists, fetches headers and messages, deletes and 
       line: "+OK Andrew's maildrop has 2 messages",
     });
   });
-  await t.step("LIST keeps the server's numbers", async () => {
-    assert.deepEqual(await client.list(), [{ msg: 1, size: 120 }, { msg: 3, size: 4000 }]);
+  await t.step("STAT counts the messages", async () => {
+    assert.deepEqual(await client.stat(), { count: 2, octets: 4120 });
   });
   await t.step("TOP returns the header with CRLF line ends", async () => {
     assert.equal(text(await client.headers(3)), "From: a@b\r\nSubject: s\r\n\r\n");
@@ -98,19 +98,20 @@ Deno.test("Pop3Client reports refusals and broken servers as ClientError", async
   await t.step("not a POP3 reply", async () => {
     await assert.rejects(Pop3Client.open(new FakeTransport([{ s: ["220 smtp here"] }])), /bad reply: 220 smtp here/);
   });
-  await t.step("negative reply to LIST", async () => {
-    const client = await Pop3Client.open(new FakeTransport([{ s: ["+OK"] }, { c: "LIST", s: ["-ERR not now"] }]));
-    await assert.rejects(client.list(), (e) => e instanceof Pop3Error && e.message.endsWith("LIST with: -ERR not now"));
+  await t.step("negative reply to STAT", async () => {
+    const client = await Pop3Client.open(new FakeTransport([{ s: ["+OK"] }, { c: "STAT", s: ["-ERR not now"] }]));
+    await assert.rejects(client.stat(), (e) => e instanceof Pop3Error && e.message.endsWith("STAT with: -ERR not now"));
   });
   await t.step("connection closed in the middle of RETR", async () => {
     const client = await Pop3Client.open(new FakeTransport([{ s: ["+OK"] }, { c: "RETR 1", s: ["+OK", "From: a@b"] }]));
     await assert.rejects(client.retrieve(1), /closed the connection during RETR 1/);
   });
-  await t.step("a bad LIST line", async () => {
+  await t.step("a bad STAT or LIST reply", async () => {
     const client = await Pop3Client.open(
-      new FakeTransport([{ s: ["+OK"] }, { c: "LIST", s: ["+OK", "one two", "."] }]),
+      new FakeTransport([{ s: ["+OK"] }, { c: "STAT", s: ["+OK one two"] }, { c: "LIST 1", s: ["+OK 1"] }]),
     );
-    await assert.rejects(client.list(), /bad LIST line: one two/);
+    await assert.rejects(client.stat(), /bad STAT reply: \+OK one two/);
+    await assert.rejects(client.size(1), /bad LIST reply: \+OK 1/);
   });
 });
 
@@ -148,4 +149,52 @@ Deno.test("manageMail says that marked mails may not be deleted when the session
     },
   );
   assert.match(screen.text, /Mail 1 deleted \(the server removes it when the session ends\)\./);
+});
+
+Deno.test("Pop3Client.checkLogin sends USER, PASS and QUIT in one batch when PIPELINING is offered", async (t) => {
+  for (const pass of ["+OK maildrop has 2 messages", "-ERR [IN-USE] Maildrop is already locked by another session"]) {
+    await t.step(pass.slice(0, 12), async () => {
+      const server = new FakeTransport([
+        { s: ["+OK ready"] },
+        { c: "CAPA", s: ["+OK", "TOP", "PIPELINING", "."] },
+        { c: ["USER Andrew", "PASS secret", "QUIT"], s: ["+OK", pass, "+OK signing off"] },
+      ]);
+      const client = await Pop3Client.open(server);
+      assert.equal(await client.startTlsIfOffered(), false);
+      assert.deepEqual(await client.checkLogin("Andrew", "secret"), { ok: pass.startsWith("+OK"), line: pass });
+      assert.ok(server.finished);
+      assert.ok(server.closed);
+    });
+  }
+  await t.step("without PIPELINING, one command at a time", async () => {
+    const server = new FakeTransport([
+      { s: ["+OK ready"] },
+      { c: "CAPA", s: ["-ERR unknown command"] },
+      { c: "USER Andrew", s: ["-ERR no"] },
+      { c: "QUIT", s: ["+OK bye"] },
+    ]);
+    const client = await Pop3Client.open(server);
+    await client.startTlsIfOffered();
+    assert.deepEqual(await client.checkLogin("Andrew", "secret"), { ok: false, line: "-ERR no" });
+    assert.ok(server.finished);
+  });
+});
+
+Deno.test("Pop3Client counts with STAT and fetches a page of headers in one batch of TOP", async () => {
+  const server = new FakeTransport([
+    { s: ["+OK ready"] },
+    { c: "CAPA", s: ["+OK", "PIPELINING", "."] },
+    { c: "STAT", s: ["+OK 3 120"] },
+    { c: ["TOP 2 0", "TOP 3 0"], s: ["+OK", "Subject: two", "", ".", "+OK", "Subject: three", "", "."] },
+    { c: "LIST 3", s: ["+OK 3 40"] },
+    { c: "TOP 3 5", s: ["+OK", "Subject: three", "", "body", "."] },
+  ]);
+  const client = await Pop3Client.open(server);
+  await client.startTlsIfOffered();
+  assert.deepEqual(await client.stat(), { count: 3, octets: 120 });
+  const headers = await client.headersOf([2, 3]);
+  assert.deepEqual(headers.map(text), ["Subject: two\r\n\r\n", "Subject: three\r\n\r\n"]);
+  assert.equal(await client.size(3), 40);
+  assert.equal(text(await client.top(3, 5)), "Subject: three\r\n\r\nbody\r\n");
+  assert.ok(server.finished);
 });

@@ -23,6 +23,23 @@ export function runClientPiped(args: readonly string[], input: string): Promise<
   return runWithInput(Deno.execPath(), clientCommand(args), encode(input));
 }
 
+/**
+ * The pid of the one client process running with `args`, found in /proc.
+ *
+ * @throws {Error} when there is not exactly one
+ */
+export async function clientPid(args: readonly string[]): Promise<number> {
+  const tail = ["mailclient.ts", ...args].join("\0") + "\0";
+  const pids: number[] = [];
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const cmdline = await Deno.readTextFile(`/proc/${entry.name}/cmdline`).catch(() => "");
+    if (cmdline.startsWith(Deno.execPath()) && cmdline.endsWith(tail)) pids.push(Number(entry.name));
+  }
+  if (pids.length !== 1) throw new Error(`expected one client process, found: ${pids.join(" ") || "none"}`);
+  return pids[0];
+}
+
 /** The arguments that point the client at 127.0.0.1 with these ports. */
 export function serverArgs(smtpPort: number, pop3Port: number): string[] {
   return ["127.0.0.1", String(smtpPort), String(pop3Port)];
@@ -69,9 +86,13 @@ export class PtySession {
     return new PtySession(child);
   }
 
-  /** A shell command line that runs the client with `args`, then `after` (e.g. "; stty -a"). */
-  static clientLine(args: readonly string[], after = ""): string {
-    return [Deno.execPath(), ...clientCommand(args)].map(shellQuote).join(" ") + after;
+  /**
+   * A shell command line that runs the client with `args`, then `after`
+   * (e.g. "; stty -a"); in a terminal of `size` (columns x rows) when given.
+   */
+  static clientLine(args: readonly string[], after = "", size?: { columns: number; rows: number }): string {
+    const stty = size === undefined ? "" : `stty cols ${size.columns} rows ${size.rows}; `;
+    return stty + [Deno.execPath(), ...clientCommand(args)].map(shellQuote).join(" ") + after;
   }
 
   /** Everything the terminal showed so far, CRs removed. */

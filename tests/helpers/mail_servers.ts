@@ -27,6 +27,8 @@ export interface MailServerFlags {
   smtp?: string[];
   /** Flags for popserver; a 1 ms failed-login delay comes first, so wrong-password tests stay fast. */
   pop3?: string[];
+  /** Fills the data root (e.g. writes mailboxes) before the servers start. */
+  prepare?: (root: string) => Promise<void>;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function withMailServers<T>(
   const temp: TempRoot = await makeTempRoot();
   const started: ServerProcess[] = [];
   try {
+    await flags.prepare?.(temp.root);
     const smtp = await spawnServer({
       script: "smtpmail.ts",
       args: ["0", "--root", temp.root, ...(flags.smtp ?? [])],
