@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { PtySession, serverArgs } from "../helpers/client_process.ts";
+import { clientPid, PtySession, serverArgs } from "../helpers/client_process.ts";
 import { type MailServers, withMailServers } from "../helpers/mail_servers.ts";
 import { SEED_MAIL, SmtpClient } from "../helpers/smtp_client.ts";
 
@@ -119,17 +119,9 @@ Deno.test("mailclient in a terminal restores the terminal on Ctrl-C at the key p
   });
 });
 
-/** The pid of the client process talking to these servers, found in /proc. */
-async function clientPid(servers: MailServers): Promise<number> {
-  const tail = ["mailclient.ts", ...serverArgs(servers.smtp.port, servers.pop3.port)].join("\0") + "\0";
-  const pids: number[] = [];
-  for await (const entry of Deno.readDir("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    const cmdline = await Deno.readTextFile(`/proc/${entry.name}/cmdline`).catch(() => "");
-    if (cmdline.startsWith(Deno.execPath()) && cmdline.endsWith(tail)) pids.push(Number(entry.name));
-  }
-  assert.equal(pids.length, 1, `client processes: ${pids.join(" ")}`);
-  return pids[0];
+/** The pid of the client process talking to these servers. */
+function serversClientPid(servers: MailServers): Promise<number> {
+  return clientPid(serverArgs(servers.smtp.port, servers.pop3.port));
 }
 
 /** Runs `stty` with `args` on the terminal that process `pid` reads from; resolves to its output. */
@@ -153,7 +145,7 @@ Deno.test("mailclient in a terminal keeps what is typed after a key, and single 
 
     // Ctrl-Z and fg: the shell puts the terminal back in line mode with echo
     // while the client is stopped; SIGCONT must bring single keys back.
-    const pid = await clientPid(servers);
+    const pid = await serversClientPid(servers);
     Deno.kill(pid, "SIGSTOP");
     await stty(pid, "icanon", "echo");
     Deno.kill(pid, "SIGCONT");

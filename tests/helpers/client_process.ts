@@ -71,14 +71,15 @@ export class PtySession {
   /**
    * Starts `shellCommand` (a /bin/sh command line) in a new pseudo-terminal.
    *
+   * @param term the terminal type (TERM); "dumb" when left out
    * @throws {Error} saying what to install when `script` is missing
    */
-  static async start(shellCommand: string): Promise<PtySession> {
+  static async start(shellCommand: string, term = "dumb"): Promise<PtySession> {
     const found = await Deno.stat(SCRIPT).then(() => true, () => false);
     if (!found) throw new Error(`${SCRIPT} is missing: install it with "apt-get install bsdutils" (util-linux)`);
     const child = new Deno.Command(SCRIPT, {
       args: ["-qfec", shellCommand, "/dev/null"],
-      env: { SHELL: "/bin/sh", TERM: "dumb", NO_COLOR: "1" },
+      env: { SHELL: "/bin/sh", TERM: term, NO_COLOR: "1" },
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
