@@ -126,7 +126,8 @@ export class Pop3Client {
       await this.#transport.write(`USER ${user}\r\nPASS ${password}\r\nQUIT\r\n`);
       const userReply = await this.#status();
       const passReply = await this.#status();
-      await this.#status();
+      // The answer to PASS is all that counts: a server may close without answering QUIT after a failure.
+      await this.#status().catch(() => undefined);
       return userReply.ok ? passReply : userReply;
     } finally {
       await this.close();

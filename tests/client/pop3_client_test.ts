@@ -198,3 +198,17 @@ Deno.test("Pop3Client counts with STAT and fetches a page of headers in one batc
   assert.equal(text(await client.top(3, 5)), "Subject: three\r\n\r\nbody\r\n");
   assert.ok(server.finished);
 });
+
+Deno.test("Pop3Client.checkLogin returns the answer to PASS when the server closes instead of answering QUIT", async () => {
+  const server = new FakeTransport([
+    { s: ["+OK ready"] },
+    { c: "CAPA", s: ["+OK", "PIPELINING", "."] },
+    { c: ["USER Andrew", "PASS wrong", "QUIT"], s: ["+OK", "-ERR [AUTH] Invalid user name or password"] },
+  ]);
+  const client = await Pop3Client.open(server);
+  await client.startTlsIfOffered();
+  assert.deepEqual(await client.checkLogin("Andrew", "wrong"), {
+    ok: false,
+    line: "-ERR [AUTH] Invalid user name or password",
+  });
+});
