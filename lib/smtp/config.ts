@@ -15,12 +15,14 @@ import {
 import { parseTlsFlags, TLS_FLAGS, TLS_USAGE, type TlsConfig } from "../tls_setup.ts";
 import type { SmtpLimits } from "./session.ts";
 import { parseStoreFlag, STORE_FLAG, STORE_USAGE, type StoreChoice } from "../mailbox/open_store.ts";
+import { parseTraceFlags, TRACE_FLAGS, TRACE_USAGE } from "../trace/flags.ts";
+import type { TraceFormat } from "../trace/record.ts";
 
 /** One-line usage of `smtpmail.ts`. */
 export const SMTP_USAGE = "smtpmail.ts <my_port> [--root DIR] [--host ADDR] [--domain NAME]... " +
   "[--postmaster USER] [--max-message-size OCTETS] [--max-recipients N] [--quota OCTETS] [--max-connections N] " +
   "[--max-errors N] [--idle-timeout SECONDS] [--command-line-limit OCTETS] [--text-line-limit OCTETS] " +
-  `${CONNECTION_FLAGS_USAGE} [--min-data-rate OCTETS_PER_SECOND] ${LOGIN_FLAGS_USAGE} ${TLS_USAGE} ${STORE_USAGE}`;
+  `${CONNECTION_FLAGS_USAGE} [--min-data-rate OCTETS_PER_SECOND] ${LOGIN_FLAGS_USAGE} ${TLS_USAGE} ${STORE_USAGE} ${TRACE_USAGE}`;
 
 /** Everything `smtpmail.ts` is told on its command line. */
 export interface SmtpConfig {
@@ -52,6 +54,8 @@ export interface SmtpConfig {
   tls: TlsConfig;
   /** Where the mailboxes are: files under the root, or a PostgreSQL database. */
   store: StoreChoice;
+  /** How `--trace` writes every session to stdout; undefined when it is off. */
+  trace?: TraceFormat;
 }
 
 /**
@@ -78,6 +82,7 @@ export function parseSmtpArgs(args: string[]): SmtpConfig {
     ...LOGIN_FLAGS,
     ...TLS_FLAGS,
     ...STORE_FLAG,
+    ...TRACE_FLAGS,
   }, { count: 1, names: "my_port" });
   const positive = (name: string) => positiveFlag(values, name);
   return {
@@ -101,5 +106,6 @@ export function parseSmtpArgs(args: string[]): SmtpConfig {
     login: parseLoginLimits(values),
     tls: parseTlsFlags(values),
     store: parseStoreFlag(values),
+    trace: parseTraceFlags(values),
   };
 }

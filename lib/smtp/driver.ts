@@ -15,6 +15,7 @@ import { logValue } from "../log.ts";
 import type { LogBudget } from "../log_budget.ts";
 import { formatReply, Replies, type Reply } from "./reply.ts";
 import type { MessageLog, SmtpAction, SmtpSession, Step } from "./session.ts";
+import type { SmtpTrace } from "./session_trace.ts";
 
 /** What the driver needs besides the session and the connection. */
 export interface SmtpDriverOptions {
@@ -38,6 +39,8 @@ export interface SmtpDriverOptions {
   log(line: string): void;
   /** The server-wide bound on log lines of refused MAIL and RCPT commands. */
   refusals: LogBudget;
+  /** The session's trace (`--trace`); when undefined, nothing is traced and nothing is spent on it. */
+  trace?: SmtpTrace;
 }
 
 /** Longest SASL response line (RFC 4954 §4: 12288 octets), CRLF included. */
@@ -45,8 +48,10 @@ const AUTH_LINE = 12288 + 2;
 
 /** Runs one SMTP session to its end and closes the connection. */
 export async function driveSmtp(conn: LineConn, session: SmtpSession, options: SmtpDriverOptions): Promise<void> {
+  const { trace } = options;
   try {
-    conn.write(formatReply(session.greeting()));
+    send(conn, { replies: [session.greeting()] }, options);
+    trace?.state(session.state);
     conn.expectProgress(options.noProgressMs);
     for (;;) {
       const input = session.state === "data"
@@ -61,19 +66,24 @@ export async function driveSmtp(conn: LineConn, session: SmtpSession, options: S
         const taken = session.receiveData(input);
         conn.unread(input.subarray(taken.used));
         step = taken.step;
+        trace?.data(input.subarray(0, taken.used), session.state !== "data");
         // A message received, stored or refused, is progress.
         if (session.state !== "data") progressed(conn, options);
       } else {
+        trace?.command(input, session.state);
         step = session.receive(input);
         // A message under way: of its address's sessions, this one is the last to be evicted.
         if (session.state === "data") options.slot.progress();
       }
       send(conn, step, options);
       if (step.action) step = await carryOut(step.action, conn, session, options);
+      // After the action's replies: a transaction ends with its 250, not with the "." before it.
+      trace?.state(session.state);
       if (step.close) break;
     }
   } finally {
     await conn.close();
+    trace?.closed();
   }
 }
 
@@ -161,13 +171,19 @@ async function startTls(conn: LineConn, session: SmtpSession, options: SmtpDrive
   send(conn, step, options);
   if (!("identity" in current)) return step;
   const failure = await conn.startTls(current.identity);
+  options.trace?.tls(failure);
   if (failure === undefined) return step;
   options.log(tlsFailureLine("smtp", options.clientAddress, failure));
   return { ...step, close: true };
 }
 
+/** Sends a step's replies (traced when tracing) and logs its message or refusal. */
 function send(conn: LineConn, step: Step, options: SmtpDriverOptions): void {
-  for (const r of step.replies) conn.write(formatReply(r));
+  for (const r of step.replies) {
+    const text = formatReply(r);
+    conn.write(text);
+    options.trace?.reply(text);
+  }
   if (step.log === undefined) return;
   if (step.log.outcome.startsWith("refused at ")) {
     const skipped = options.refusals.take(Date.now());

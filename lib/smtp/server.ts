@@ -19,6 +19,8 @@ import type { SmtpConfig } from "./config.ts";
 import { driveSmtp } from "./driver.ts";
 import { formatReply, reply } from "./reply.ts";
 import { SmtpSession } from "./session.ts";
+import { SmtpTrace } from "./session_trace.ts";
+import { TraceSink } from "../trace/sink.ts";
 
 /** The least run of octets without a line end after which a client is cut off (see `maxLineRun`). */
 const MIN_LINE_RUN = 64 * 1024;
@@ -44,6 +46,9 @@ export async function startSmtpServer(config: SmtpConfig, log: StderrLog): Promi
   const domains = new Set(["localhost", host, ...config.domains].map((d) => d.toLowerCase()));
   const auth = new Authenticator({ users, ...config.login, log: (line) => log.line(line) });
   const refusals = new LogBudget(REFUSAL_LOG_BUDGET);
+  const sink = config.trace === undefined
+    ? undefined
+    : new TraceSink({ format: config.trace, protocol: "smtp", onError: (line) => log.line(line) });
   const serve = (implicitTls: boolean) => async (socket: Socket, slot: SessionSlot): Promise<void> => {
     const logLine = (line: string) => log.line(line);
     const accepted = await acceptConnection(socket, {
@@ -55,6 +60,8 @@ export async function startSmtpServer(config: SmtpConfig, log: StderrLog): Promi
     });
     if (accepted === undefined) return;
     const { stream, clientAddress, facts } = accepted;
+    const trace = sink && new SmtpTrace(sink.session());
+    trace?.opened(clientAddress, implicitTls);
     const conn = new LineConn(stream, {
       idleTimeoutMs: config.idleTimeoutSeconds * 1000,
       signal: slot.signal,
@@ -82,6 +89,7 @@ export async function startSmtpServer(config: SmtpConfig, log: StderrLog): Promi
       noProgressMs: config.connections.noProgressMs,
       log: logLine,
       refusals,
+      trace,
     });
   };
   const listeners = await startListeners(config, {
@@ -94,6 +102,7 @@ export async function startSmtpServer(config: SmtpConfig, log: StderrLog): Promi
     shutdown: async (graceMs) => {
       await listeners.shutdown(graceMs);
       await opened.store.close();
+      await sink?.close();
     },
   };
 }
