@@ -14,10 +14,12 @@ import {
 } from "../net/connection_flags.ts";
 import { parseTlsFlags, TLS_FLAGS, TLS_USAGE, type TlsConfig } from "../tls_setup.ts";
 import { parseStoreFlag, STORE_FLAG, STORE_USAGE, type StoreChoice } from "../mailbox/open_store.ts";
+import { parseTraceFlags, TRACE_FLAGS, TRACE_USAGE } from "../trace/flags.ts";
+import type { TraceFormat } from "../trace/record.ts";
 
 /** One-line usage of `popserver.ts`. */
 export const POP3_USAGE = "popserver.ts <pop3_port> [--root DIR] [--host ADDR] [--max-connections N] " +
-  `[--idle-timeout SECONDS] [--max-errors N] ${CONNECTION_FLAGS_USAGE} ${LOGIN_FLAGS_USAGE} ${TLS_USAGE} ${STORE_USAGE}`;
+  `[--idle-timeout SECONDS] [--max-errors N] ${CONNECTION_FLAGS_USAGE} ${LOGIN_FLAGS_USAGE} ${TLS_USAGE} ${STORE_USAGE} ${TRACE_USAGE}`;
 
 /** Everything `popserver.ts` is told on its command line. */
 export interface Pop3Config {
@@ -41,6 +43,8 @@ export interface Pop3Config {
   tls: TlsConfig;
   /** Where the mailboxes are: files under the root, or a PostgreSQL database. */
   store: StoreChoice;
+  /** How `--trace` writes every session to stdout; undefined when it is off. */
+  trace?: TraceFormat;
 }
 
 /**
@@ -59,6 +63,7 @@ export function parsePop3Args(args: string[]): Pop3Config {
     ...LOGIN_FLAGS,
     ...TLS_FLAGS,
     ...STORE_FLAG,
+    ...TRACE_FLAGS,
   }, { count: 1, names: "pop3_port" });
   const positive = (name: string) => positiveFlag(values, name);
   return {
@@ -72,5 +77,6 @@ export function parsePop3Args(args: string[]): Pop3Config {
     login: parseLoginLimits(values),
     tls: parseTlsFlags(values),
     store: parseStoreFlag(values),
+    trace: parseTraceFlags(values),
   };
 }

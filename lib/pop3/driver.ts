@@ -13,6 +13,7 @@ import type { Authenticator, LoginAttempt } from "../auth/authenticator.ts";
 import { type TlsCredentials, tlsFailureLine } from "../net/tls.ts";
 import { err } from "./reply.ts";
 import type { LoginResult, Pop3Action, Pop3Session, Pop3Step } from "./session.ts";
+import type { Pop3Trace } from "./session_trace.ts";
 import { TopCutter } from "./top_cutter.ts";
 
 /** What the driver needs besides the session and the connection. */
@@ -37,6 +38,8 @@ export interface Pop3DriverOptions {
   noProgressMs: number;
   /** Receives one log line per session. */
   log(line: string): void;
+  /** The session's trace (`--trace`); when undefined, nothing is traced and nothing is spent on it. */
+  trace?: Pop3Trace;
 }
 
 const decoder = new TextDecoder();
@@ -80,7 +83,8 @@ class Pop3Run {
   async run(): Promise<void> {
     const conn = this.#conn;
     try {
-      conn.write(`${this.#session.greeting()}\r\n`);
+      this.#say(this.#session.greeting());
+      this.#options.trace?.state(this.#session.state);
       conn.expectProgress(this.#options.noProgressMs);
       for (;;) {
         const line = await conn.readLine(this.#options.commandLine);
@@ -88,7 +92,9 @@ class Pop3Run {
           this.#end(line);
           break;
         }
-        const step = await this.#play(this.#session.receive(decoder.decode(line.bytes), line.tooLong));
+        const text = decoder.decode(line.bytes);
+        this.#options.trace?.command(text, line.tooLong);
+        const step = await this.#play(this.#session.receive(text, line.tooLong));
         if (step.close) {
           if (this.#session.state === "authorization" && this.#outcome === "disconnected") {
             this.#outcome = this.#failures > 0 ? "closed after failed logins" : "quit";
@@ -96,7 +102,7 @@ class Pop3Run {
           break;
         }
         if (this.#errors >= this.#options.maxErrors) {
-          conn.write(`${err("Too many errors, closing connection")}\r\n`);
+          this.#say(err("Too many errors, closing connection"));
           this.#outcome = "too many errors";
           break;
         }
@@ -112,8 +118,14 @@ class Pop3Run {
     const evicted = end === "aborted" && this.#options.slot.evicted;
     const [outcome, goodbye] = evicted ? EVICTED : ENDINGS[end];
     // RFC 1939 §3: on the autologout timer, close without a reply (and without deleting).
-    if (goodbye !== undefined) this.#conn.write(`${err(goodbye)}\r\n`);
+    if (goodbye !== undefined) this.#say(err(goodbye));
     this.#outcome = outcome;
+  }
+
+  /** Sends one reply line, traced when tracing. */
+  #say(line: string): void {
+    this.#conn.write(`${line}\r\n`);
+    this.#options.trace?.reply(line);
   }
 
   /** Sends a step's replies and carries out its action, and those of the steps that follow; returns the last step. */
@@ -121,6 +133,8 @@ class Pop3Run {
     let step = first;
     for (;;) {
       await this.#send(step.replies);
+      // Before the action: QUIT enters UPDATE, and the deletions then carried out belong to it (RFC 1939 6).
+      this.#options.trace?.state(this.#session.state);
       const next = step.action ? await this.#carryOut(step.action) : undefined;
       if (next === undefined) return step;
       step = next;
@@ -135,8 +149,10 @@ class Pop3Run {
    */
   async #send(replies: Iterable<string>): Promise<void> {
     let piece = "";
+    const { trace } = this.#options;
     for (const r of replies) {
       if (r.startsWith("-ERR")) this.#errors++;
+      trace?.reply(r);
       piece += `${r}\r\n`;
       if (piece.length < SEND_PIECE) continue;
       this.#conn.write(piece);
@@ -175,7 +191,7 @@ class Pop3Run {
       case "retrieve":
         if (action.bodyLines === undefined) this.#retrieved++;
         else this.#topped++;
-        await sendRecord(this.#conn, this.#maildrop!, action);
+        await sendRecord(this.#conn, this.#maildrop!, action, this.#options.trace);
         return undefined;
       case "commit": {
         this.#maildrop?.close();
@@ -198,6 +214,7 @@ class Pop3Run {
     this.#maildrop?.close();
     await this.#lock?.release();
     await this.#conn.close();
+    this.#options.trace?.closed();
     const { clientAddress, log } = this.#options;
     log(
       `${new Date().toISOString()} pop3 client=${clientAddress} user=${this.#session.user || "-"} ` +
@@ -217,9 +234,13 @@ class Pop3Run {
 async function startTls(conn: LineConn, session: Pop3Session, options: Pop3DriverOptions): Promise<string | undefined> {
   const current = options.tls ? await options.tls.current() : { error: "TLS is not configured" };
   if ("error" in current) options.log(`${new Date().toISOString()} pop3 TLS unavailable: ${current.error}`);
-  for (const r of session.tlsReady("identity" in current).replies) conn.write(`${r}\r\n`);
+  for (const r of session.tlsReady("identity" in current).replies) {
+    conn.write(`${r}\r\n`);
+    options.trace?.reply(r);
+  }
   if (!("identity" in current)) return undefined;
   const failure = await conn.startTls(current.identity);
+  options.trace?.tls(failure);
   if (failure === undefined) return undefined;
   options.log(tlsFailureLine("pop3", options.clientAddress, failure));
   return "TLS handshake failed";
@@ -248,19 +269,27 @@ async function login(
 /**
  * Sends a record's stored bytes (or its TOP part) and the terminator. Output
  * is flushed only when enough has gathered, so many small pipelined RETRs
- * leave in few writes; memory stays bounded by the flush threshold.
+ * leave in few writes; memory stays bounded by the flush threshold. The
+ * trace, if any, sees every byte sent.
  */
 async function sendRecord(
   conn: LineConn,
   maildrop: Maildrop,
   action: Pop3Action & { type: "retrieve" },
+  trace: Pop3Trace | undefined,
 ): Promise<void> {
   const { index, bodyLines } = action;
   const cutter = bodyLines === undefined ? undefined : new TopCutter(bodyLines, maildrop.storedLength(index));
   for await (const chunk of maildrop.read(index)) {
-    conn.write(cutter ? cutter.take(chunk) : chunk);
+    const piece = cutter ? cutter.take(chunk) : chunk;
+    conn.write(piece);
+    trace?.content(piece);
     if (conn.outputFull) await conn.flush();
     if (cutter?.done) break;
   }
-  if (cutter) conn.write(TERMINATOR);
+  if (cutter) {
+    conn.write(TERMINATOR);
+    trace?.content(TERMINATOR);
+  }
+  trace?.contentEnd();
 }

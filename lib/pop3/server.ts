@@ -17,6 +17,8 @@ import type { Pop3Config } from "./config.ts";
 import { drivePop3 } from "./driver.ts";
 import { err } from "./reply.ts";
 import { Pop3Session } from "./session.ts";
+import { Pop3Trace } from "./session_trace.ts";
+import { TraceSink } from "../trace/sink.ts";
 
 /** Longest POP3 command line, CRLF included (RFC 2449 §4). */
 const COMMAND_LINE = 255;
@@ -38,6 +40,9 @@ export async function startPop3Server(config: Pop3Config, log: StderrLog): Promi
   const tls = await loadTls(config.tls);
   const host = hostname();
   const auth = new Authenticator({ users, ...config.login, log: (line) => log.line(line) });
+  const sink = config.trace === undefined
+    ? undefined
+    : new TraceSink({ format: config.trace, protocol: "pop3", onError: (line) => log.line(line) });
   const serve = (implicitTls: boolean) => async (socket: Socket, slot: SessionSlot): Promise<void> => {
     const logLine = (line: string) => log.line(line);
     const accepted = await acceptConnection(socket, {
@@ -49,6 +54,8 @@ export async function startPop3Server(config: Pop3Config, log: StderrLog): Promi
     });
     if (accepted === undefined) return;
     const { stream, clientAddress, facts } = accepted;
+    const trace = sink && new Pop3Trace(sink.session());
+    trace?.opened(clientAddress, implicitTls);
     const conn = new LineConn(stream, {
       idleTimeoutMs: config.idleTimeoutSeconds * 1000,
       signal: slot.signal,
@@ -67,6 +74,7 @@ export async function startPop3Server(config: Pop3Config, log: StderrLog): Promi
       slot,
       noProgressMs: config.connections.noProgressMs,
       log: logLine,
+      trace,
     });
   };
   const listeners = await startListeners(config, {
@@ -85,6 +93,7 @@ export async function startPop3Server(config: Pop3Config, log: StderrLog): Promi
     shutdown: async (graceMs) => {
       await listeners.shutdown(graceMs);
       await opened.store.close();
+      await sink?.close();
     },
   };
 }
