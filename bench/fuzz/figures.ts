@@ -31,9 +31,11 @@ export interface ServerFigures {
   kinds: Record<string, number>;
   /** Process exits and failure lines. */
   crashes: Finding[];
+  /** Clean stops by a SIGINT or SIGTERM that did not come from the runner (another program on the machine); restarted. */
+  stoppedFromOutside: number;
   /** Sessions neither closed nor read within the bound. */
   hangs: Finding[];
-  /** Peak resident memory (VmHWM), in bytes, the highest over restarts. */
+  /** Peak resident memory (VmHWM at the end; for a process restarted, the highest RSS sampled each second), in bytes. */
   peakRss: number;
   /** Resident memory (VmRSS) after the last session, in bytes. */
   endRss: number;
@@ -108,6 +110,7 @@ export function emptyFigures(name: ServerName): ServerFigures {
     outcomes: { closed: 0, aborted: 0, refused: 0, hang: 0 },
     kinds: {},
     crashes: [],
+    stoppedFromOutside: 0,
     hangs: [],
     peakRss: 0,
     endRss: 0,

@@ -32,7 +32,7 @@ export function formatSummary(summary: FuzzSummary): string[] {
   for (const s of summary.servers) {
     lines.push(
       `${s.name}: outcomes ${counts(s.outcomes)}; kinds ${counts(s.kinds)}; replies ${counts(s.replies)}; ` +
-        `${(s.sentBytes / MiB).toFixed(0)} MiB sent; server CPU ${
+        `${(s.sentBytes / MiB).toFixed(0)} MiB sent; stopped from outside ${s.stoppedFromOutside} times; server CPU ${
           s.cpuSeconds.toFixed(1)
         } s; ${s.slowReplies} slow lockstep replies; longest ` +
         s.slowest.map((x) => `${x.id} (${x.kind}, ${x.outcome}) ${(x.ms / 1000).toFixed(1)} s`).join(", "),

@@ -148,6 +148,13 @@ class Run {
   #exited(server: FuzzServer, status: Deno.CommandStatus): void {
     const entry = this.#servers.get(server.name)!;
     if (entry.stopping) return;
+    if (status.code === 0 && server.tail().some((line) => /: shutting down$/.test(line))) {
+      // SIGINT or SIGTERM from outside (the runner sends none before the end): a clean stop, not a crash.
+      this.#figures.get(server.name)!.stoppedFromOutside++;
+      this.#options.progress?.(`[fuzz] ${server.name} was stopped from outside (SIGINT/SIGTERM); restarting it`);
+      entry.process = this.#launch(server.name);
+      return;
+    }
     const inFlight = [...this.#inFlight.values()].filter((id) => id.startsWith(server.name));
     const how = status.signal ? `signal ${status.signal}` : `code ${status.code}`;
     this.#finding(
@@ -242,7 +249,11 @@ class Run {
     }
   }
 
-  /** Samples each server's RSS every second; notes the value once a tenth of the sessions ended. */
+  /**
+   * Samples each server's RSS every second, for the peak of a process that
+   * ends before the run (its VmHWM goes with it), and notes the value once a
+   * tenth of the sessions ended.
+   */
   #sampleMemory(total: number): { stop(): void; done: Promise<void> } {
     let running = true;
     const done = (async () => {
@@ -251,7 +262,9 @@ class Run {
           const server = await entry.process;
           const figures = this.#figures.get(name)!;
           const rss = server && await procMemory(server.pid, "VmRSS");
-          if (rss !== undefined && figures.earlyRss === 0 && this.#done >= total / 10) figures.earlyRss = rss;
+          if (rss === undefined) continue;
+          figures.peakRss = Math.max(figures.peakRss, rss);
+          if (figures.earlyRss === 0 && this.#done >= total / 10) figures.earlyRss = rss;
         }
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
