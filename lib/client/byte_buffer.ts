@@ -13,7 +13,7 @@ export class ByteBuffer {
   #length = 0;
 
   /** @param capacity the room to start with, e.g. the size the server announced */
-  constructor(capacity = 4096) {
+  constructor(capacity = 512) {
     this.#bytes = new Uint8Array(Math.max(64, capacity));
   }
 

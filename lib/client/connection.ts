@@ -117,7 +117,11 @@ class TcpTransport implements LineTransport {
       // Lines are taken from an offset, not by slicing the rest off: a long multi-line reply stays linear.
       const lf = this.#buffer.indexOf(0x0a, this.#start);
       if (lf >= 0) {
-        const line = this.#buffer.slice(this.#start, lf > this.#start && this.#buffer[lf - 1] === 0x0d ? lf - 1 : lf);
+        // A view, not a copy: `#buffer` is only ever replaced, never written over, so the line stays as it is.
+        const line = this.#buffer.subarray(
+          this.#start,
+          lf > this.#start && this.#buffer[lf - 1] === 0x0d ? lf - 1 : lf,
+        );
         this.#start = lf + 1;
         return line;
       }

@@ -83,15 +83,27 @@ export function receivedDate(headers: readonly { key: string; value: string }[])
  * @param timeZone an IANA zone such as "UTC" or "Asia/Kolkata"; the local zone when left out
  */
 export function formatReceived(date: Date, timeZone?: string): string {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    year: "numeric",
-    month: "numeric",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  }).formatToParts(date);
+  const parts = formatter(timeZone).formatToParts(date);
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
   return `${part("day")} ${MONTHS[Number(part("month")) - 1]} ${part("year")} ${part("hour")}:${part("minute")}`;
+}
+
+/** One formatter per zone, made once: each costs native memory that the garbage collector does not see. */
+const formatters = new Map<string | undefined, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string | undefined): Intl.DateTimeFormat {
+  let made = formatters.get(timeZone);
+  if (made === undefined) {
+    made = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      year: "numeric",
+      month: "numeric",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    });
+    formatters.set(timeZone, made);
+  }
+  return made;
 }
