@@ -211,18 +211,23 @@ export class FileMailStore implements MailStore {
   /**
    * Opens the user's maildrop from the index beside the mailbox, scanning
    * only what lies past its end; or, when the index is missing or does not
-   * describe the file, from a scan of the whole file. The caller holds the
+   * describe the file, from a scan of the whole file, after which the index
+   * is written anew. The caller holds the
    * session lock; the delivery lock is held while the maildrop is read, so
    * that it never lists records of a batch whose sync may yet fail and be
    * cut off. Replacement files a crash left behind are removed meanwhile.
    */
   async openMaildrop(user: string): Promise<Maildrop> {
     const dir = await this.#userDir(user);
-    const { maildrop, fullScan } = await withLock(join(dir, DELIVERY_LOCK), () => {
+    const { maildrop, fullScan } = await withLock(join(dir, DELIVERY_LOCK), async () => {
       // Rewrites run under this lock: replacements found now were left by a crash.
       removeQuietly(join(dir, REPLACEMENT));
       removeQuietly(join(dir, INDEX_REPLACEMENT));
-      return openFileMaildrop(join(dir, MAILBOX), join(dir, INDEX));
+      const opened = await openFileMaildrop(join(dir, MAILBOX), join(dir, INDEX));
+      // A mailbox without a usable index (written by another program, or the index deleted) gets one now: the
+      // next login reads it rather than every message.
+      if (opened.fullScan) await this.#indexing(() => refreshIndex(join(dir, MAILBOX), this.#indexPaths(dir)));
+      return opened;
     });
     if (fullScan) this.#stats.fullScans++;
     return maildrop;
