@@ -7,7 +7,8 @@
  * @module
  */
 
-import { DONE, plainCredentials, type User } from "./smtp_sessions.ts";
+import { DONE, plainCredentials, THROTTLED, type User } from "./smtp_sessions.ts";
+import { sourceAddress } from "./source_conn.ts";
 import { SoakError, Wire } from "./wire.ts";
 
 /** What every POP3 session needs. */
@@ -60,7 +61,7 @@ export const POP3_MIX = {
   "retr-dele": 12,
   /** AUTH PLAIN, STAT, LIST, UIDL, QUIT (nothing deleted). */
   "login-list": 6,
-  /** USER, PASS with a wrong password (-ERR [AUTH]), QUIT. */
+  /** From 127.1.x.y: USER, PASS with a wrong password (-ERR [AUTH], or [SYS/TEMP] when throttled), QUIT. */
   "login-fail": 8,
   /** USER, PASS, STAT, then close without QUIT while holding the maildrop. */
   "login-close": 6,
@@ -88,27 +89,42 @@ function statCount(line: string): number {
 }
 
 /**
- * Logs in as `user` with USER/PASS; "in-use" when another session holds
- * the maildrop (RFC 2449 §8.1.1).
+ * Logs in as `user` with USER/PASS or AUTH PLAIN (RFC 5034); `IN_USE` when
+ * another session holds the maildrop (RFC 2449 §8.1.1), `THROTTLED` when
+ * the login is refused for now.
  */
-async function login(wire: Wire, user: User): Promise<"ok" | typeof IN_USE> {
-  await wire.ok(`USER ${user.name}`);
-  await wire.send(`PASS ${user.password}\r\n`);
-  const line = await wire.pop3("PASS");
-  if (line.startsWith("+OK")) return "ok";
+async function logIn(wire: Wire, user: User, how: "USER" | "AUTH"): Promise<"ok" | typeof IN_USE | typeof THROTTLED> {
+  if (how === "USER") {
+    await wire.ok(`USER ${user.name}`);
+    await wire.send(`PASS ${user.password}\r\n`);
+  } else {
+    await wire.send(`AUTH PLAIN ${plainCredentials(user.name, user.password)}\r\n`);
+  }
+  return loginReply(await wire.pop3(how), "+OK");
+}
+
+/**
+ * Reads the answer to a login: `expected` ("+OK", or "-ERR [AUTH]" for a
+ * wrong password), -ERR [IN-USE], or -ERR [SYS/TEMP] (refused for now).
+ */
+function loginReply(line: string, expected: string): "ok" | typeof IN_USE | typeof THROTTLED {
+  if (line.startsWith(expected)) return "ok";
   if (line.startsWith("-ERR [IN-USE]")) return IN_USE;
-  throw new SoakError(`PASS: expected +OK, got ${line.slice(0, 80)}`);
+  if (line.startsWith("-ERR [SYS/TEMP]")) return THROTTLED;
+  throw new SoakError(`login: expected ${expected}, got ${line.slice(0, 80)}`);
 }
 
 /**
  * Plays session `n` of `kind` against the server.
  *
- * @returns the outcome label: `DONE`, or `IN_USE` when a login found the maildrop locked
+ * @returns the outcome label: `DONE`; `IN_USE` when a login found the
+ *   maildrop locked; `THROTTLED` when a login was refused for now
  * @throws {SoakError} on an unexpected reply, a failed connection or the deadline
  */
 export async function pop3Session(kind: Pop3Kind, n: number, target: Pop3Target): Promise<string> {
   const user = target.users[n % target.users.length];
-  const wire = await Wire.open(target.port, target.deadlineMs);
+  // Failed logins come from many addresses: the server paces failures per address.
+  const wire = await Wire.open(target.port, target.deadlineMs, kind === "login-fail" ? sourceAddress(n) : undefined);
   let refill = false;
   try {
     const greeting = await wire.pop3("greeting");
@@ -119,13 +135,15 @@ export async function pop3Session(kind: Pop3Kind, n: number, target: Pop3Target)
       try {
         const outcome = await maildropSession(wire, kind, n, user);
         refill = outcome === "refill";
-        return outcome === IN_USE ? IN_USE : DONE;
+        return outcome === "refill" || outcome === "kept" ? DONE : outcome;
       } finally {
         endTurn();
       }
     }
-    if (await middle(wire, kind, user, target) !== "closed") await wire.ok("QUIT");
-    return DONE;
+    const outcome = await middle(wire, kind, user, target);
+    if (outcome === "closed") return DONE;
+    await wire.ok("QUIT");
+    return outcome ?? DONE;
   } finally {
     wire.close();
     if (refill) await target.refill(n, user.name);
@@ -135,20 +153,22 @@ export async function pop3Session(kind: Pop3Kind, n: number, target: Pop3Target)
 /**
  * The kinds that log in and hold the maildrop, after the greeting.
  *
- * @returns "refill" when a DELE was committed (or the maildrop was empty), `IN_USE`, or "kept"
+ * @returns "refill" when a DELE was committed (or the maildrop was empty),
+ *   "kept" when nothing was deleted, or why the login was refused
  */
 async function maildropSession(
   wire: Wire,
   kind: Pop3Kind,
   n: number,
   user: User,
-): Promise<"refill" | "kept" | typeof IN_USE> {
+): Promise<"refill" | "kept" | typeof IN_USE | typeof THROTTLED> {
+  const login = await logIn(wire, user, kind === "login-list" ? "AUTH" : "USER");
+  if (login !== "ok") {
+    await wire.ok("QUIT");
+    return login;
+  }
+  const count = statCount(await wire.ok("STAT"));
   if (kind === "login-list") {
-    await wire.send(`AUTH PLAIN ${plainCredentials(user.name, user.password)}\r\n`);
-    const line = await wire.pop3("AUTH");
-    if (line.startsWith("-ERR [IN-USE]")) return IN_USE;
-    if (!line.startsWith("+OK")) throw new SoakError(`AUTH: expected +OK, got ${line.slice(0, 80)}`);
-    await wire.ok("STAT");
     await wire.ok("LIST");
     await wire.multiline("LIST");
     await wire.ok("UIDL");
@@ -156,8 +176,6 @@ async function maildropSession(
     await wire.ok("QUIT");
     return "kept";
   }
-  if (await login(wire, user) === IN_USE) return IN_USE;
-  const count = statCount(await wire.ok("STAT"));
   if (kind === "login-close") {
     // Dropped while holding the maildrop; closed before the turn ends, so the next login finds it released or not.
     wire.close();
@@ -175,20 +193,25 @@ async function maildropSession(
   return "refill";
 }
 
-/** The rest of the other kinds, before QUIT; "closed" when the session ends without QUIT. */
-async function middle(wire: Wire, kind: Pop3Kind, user: User, target: Pop3Target): Promise<"closed" | void> {
+/**
+ * The rest of the other kinds, before QUIT: "closed" when the session ends
+ * without QUIT, `THROTTLED` when a failed login was refused for now.
+ */
+async function middle(
+  wire: Wire,
+  kind: Pop3Kind,
+  user: User,
+  target: Pop3Target,
+): Promise<"closed" | typeof THROTTLED | void> {
   switch (kind) {
     case "capa-quit":
       await wire.ok("CAPA");
       await wire.multiline("CAPA");
       return;
-    case "login-fail": {
+    case "login-fail":
       await wire.ok(`USER ${user.name}`);
       await wire.send(`PASS ${user.password}-wrong\r\n`);
-      const line = await wire.pop3("PASS");
-      if (!line.startsWith("-ERR [AUTH]")) throw new SoakError(`PASS: expected -ERR [AUTH], got ${line.slice(0, 80)}`);
-      return;
-    }
+      return loginReply(await wire.pop3("PASS"), "-ERR [AUTH]") === THROTTLED ? THROTTLED : undefined;
     case "stls":
       await wire.ok("STLS");
       await wire.startTls(target.caCerts);

@@ -31,7 +31,7 @@ export interface SoakResult {
   baseline?: Sample;
   /** The sample after the last session ended (and a short settle). */
   end?: Sample;
-  /** Why the server is gone, when it died. */
+  /** Which process died and how, when the server (or the POP3 soak's SMTP server beside it) died. */
   died?: string;
   /** Server log lines of sessions that failed inside the server. */
   sessionErrors: number;
@@ -48,7 +48,7 @@ export const ERROR_SHARE_LIMIT = 0.01;
  * planned), and RSS at the end is within `GROWTH_LIMIT` of the baseline.
  */
 export function verdict(result: SoakResult): { ok: boolean; text: string } {
-  if (result.died !== undefined) return { ok: false, text: `FAIL: the server died: ${result.died}` };
+  if (result.died !== undefined) return { ok: false, text: `FAIL: ${result.died}` };
   const { done, errors } = result.stats;
   if (errors > done * ERROR_SHARE_LIMIT) {
     return { ok: false, text: `FAIL: ${count(errors)} of ${count(done)} sessions ended in an error` };

@@ -45,6 +45,8 @@ export interface RunOptions {
 interface Plan {
   mix: Mix<string>;
   play(kind: string, n: number): Promise<string>;
+  /** The SMTP server the POP3 load refills the maildrops through; the load stops if it goes. */
+  helper?: SoakServer;
 }
 
 /**
@@ -100,7 +102,7 @@ async function planFor(
     refill: (n, user) => deliverOne(smtp, n, user),
     turns: new UserTurns(),
   };
-  return { mix, play: (kind, n) => pop3Session(kind as keyof typeof POP3_MIX, n, target) };
+  return { mix, play: (kind, n) => pop3Session(kind as keyof typeof POP3_MIX, n, target), helper };
 }
 
 /** Runs the load against `server`, sampling as it goes. */
@@ -108,6 +110,7 @@ async function measure(name: ServerName, server: SoakServer, plan: Plan, options
   const stats: LoadStats = newStats();
   const samples: Sample[] = [];
   const startMs = performance.now();
+  const gone = () => [server, plan.helper].find((s) => s?.exited !== undefined);
   const deadline = startMs + (options.maxMinutes ?? Infinity) * 60_000;
   const sample = async () => {
     const s = await takeSample({
@@ -143,7 +146,7 @@ async function measure(name: ServerName, server: SoakServer, plan: Plan, options
       concurrency: options.concurrency,
       mix: plan.mix,
       play: plan.play,
-      stopped: () => server.exited !== undefined || performance.now() > deadline,
+      stopped: () => gone() !== undefined || performance.now() > deadline,
       onSession: (s) => {
         if (s.done === baselineAt) baseline = sample().catch(() => undefined);
       },
@@ -156,9 +159,10 @@ async function measure(name: ServerName, server: SoakServer, plan: Plan, options
   if (base) options.print(`${name} baseline after ${baselineAt} sessions: ${formatSample(name, base)}`);
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const end = server.exited ? undefined : await sample().catch(() => undefined);
-  const died = server.exited
-    ? `exit code ${server.exited.code}${server.exited.signal ? ` (${server.exited.signal})` : ""}:\n${server.tail()}`
-    : undefined;
+  const dead = gone();
+  const who = dead === server ? server.name : `the smtpmail beside it that refills the maildrops (pid ${dead?.pid})`;
+  const how = dead?.exited && `code ${dead.exited.code}${dead.exited.signal ? ` (${dead.exited.signal})` : ""}`;
+  const died = dead && how ? `${who} exited with ${how}:\n${dead.tail()}` : undefined;
   samples.sort((a, b) => a.sessions - b.sessions || a.seconds - b.seconds);
   return {
     server: name,

@@ -185,6 +185,7 @@ export async function startSoakServer(kind: ServerKind, root: SoakRoot): Promise
   child.status.then(() => listening.reject(new Error("exited before it listened")));
   try {
     server.port = await listening.promise;
+    await handlerReady(child.pid, SIGUSR1);
     return server;
   } catch (error) {
     await stopChild(child, drained);
@@ -192,6 +193,25 @@ export async function startSoakServer(kind: ServerKind, root: SoakRoot): Promise
   } finally {
     clearTimeout(timer);
   }
+}
+
+const SIGUSR1 = 10;
+
+/**
+ * Waits until process `pid` catches signal `signal` (its bit in SigCgt of
+ * /proc/PID/status). The servers print their listening line a moment
+ * before Deno has installed the handler, and SIGUSR1 before that kills them.
+ *
+ * @throws {Error} when the handler is not there within 5 s
+ */
+async function handlerReady(pid: number, signal: number): Promise<void> {
+  for (const deadline = Date.now() + 5000; Date.now() < deadline;) {
+    const status = await Deno.readTextFile(`/proc/${pid}/status`);
+    const mask = /^SigCgt:\s+([0-9a-f]+)$/m.exec(status)?.[1];
+    if (mask !== undefined && (BigInt(`0x${mask}`) >> BigInt(signal - 1)) & 1n) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`no handler for signal ${signal} within 5 s`);
 }
 
 /** Reads `stream` to its end, passing each line to `onLine`. */

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { sourceAddress } from "./source_conn.ts";
 import { SoakError, Wire } from "./wire.ts";
 
 /** A user of the data root, with the password that logs in. */
@@ -39,7 +40,7 @@ export const SMTP_MIX = {
   deliver: 12,
   /** EHLO, AUTH PLAIN as a user, MAIL and From: as that user, RCPT, DATA, QUIT. */
   submit: 4,
-  /** EHLO, AUTH PLAIN with a wrong password (535), QUIT. */
+  /** From 127.1.x.y: EHLO, AUTH PLAIN with a wrong password (535, or 454 when throttled), QUIT. */
   "auth-fail": 6,
   /** EHLO, MAIL, RCPT, DATA, half the message, then close. */
   "data-close": 8,
@@ -56,6 +57,13 @@ export type SmtpKind = keyof typeof SMTP_MIX;
 
 /** Outcome label of a session that went as planned. */
 export const DONE = "ok";
+
+/**
+ * Outcome label of a login refused for now (SMTP 454, POP3 -ERR [SYS/TEMP]):
+ * the servers may throttle an address that failed often, and all the load
+ * comes from 127.0.0.1. Not an error.
+ */
+export const THROTTLED = "throttled";
 
 /** `AUTH PLAIN` initial response for `name` and `password` (RFC 4616). */
 export function plainCredentials(name: string, password: string): string {
@@ -121,7 +129,7 @@ export async function deliverOne(target: SmtpTarget, n: number, user: string): P
 /**
  * Plays session `n` of `kind` against the server.
  *
- * @returns the outcome label (`DONE`)
+ * @returns the outcome label: `DONE`, or `THROTTLED` when an AUTH was refused for now
  * @throws {SoakError} on an unexpected reply, a failed connection or the deadline
  */
 export async function smtpSession(kind: SmtpKind, n: number, target: SmtpTarget): Promise<string> {
@@ -130,21 +138,43 @@ export async function smtpSession(kind: SmtpKind, n: number, target: SmtpTarget)
     await deliverOne(target, n, user.name);
     return DONE;
   }
-  const wire = await Wire.open(target.port, target.deadlineMs);
+  // Failed logins come from many addresses: the server paces failures per address.
+  const source = kind === "auth-fail" ? sourceAddress(n) : undefined;
+  const wire = await Wire.open(target.port, target.deadlineMs, source);
   try {
     await wire.expectSmtp(220, "greeting");
     if (kind === "greet-close") return DONE;
     await ehlo(wire);
-    if (await middle(wire, kind, n, user, target) === "closed") return DONE;
+    const outcome = await middle(wire, kind, n, user, target);
+    if (outcome === "closed") return DONE;
     await wire.command("QUIT", 221);
-    return DONE;
+    return outcome ?? DONE;
   } finally {
     wire.close();
   }
 }
 
-/** The part of a session between EHLO and QUIT; "closed" when the session ends without QUIT. */
-async function middle(wire: Wire, kind: SmtpKind, n: number, user: User, target: SmtpTarget): Promise<"closed" | void> {
+/** AUTH PLAIN as `name`: the reply's code, which must be `code` or 454 (refused for now). */
+async function auth(wire: Wire, name: string, password: string, code: number): Promise<number> {
+  await wire.send(`AUTH PLAIN ${plainCredentials(name, password)}\r\n`);
+  const reply = await wire.smtp("AUTH");
+  if (reply.code !== code && reply.code !== 454) {
+    throw new SoakError(`AUTH: expected ${code}, got ${reply.last.slice(0, 80)}`);
+  }
+  return reply.code;
+}
+
+/**
+ * The part of a session between EHLO and QUIT: "closed" when the session
+ * ends without QUIT, `THROTTLED` when its AUTH was refused for now.
+ */
+async function middle(
+  wire: Wire,
+  kind: SmtpKind,
+  n: number,
+  user: User,
+  target: SmtpTarget,
+): Promise<"closed" | typeof THROTTLED | void> {
   const own = `${user.name.toLowerCase()}@localhost`;
   switch (kind) {
     case "rset-noop":
@@ -154,12 +184,11 @@ async function middle(wire: Wire, kind: SmtpKind, n: number, user: User, target:
       await wire.command("NOOP", 250);
       return;
     case "submit":
-      await wire.command(`AUTH PLAIN ${plainCredentials(user.name, user.password)}`, 235);
+      if (await auth(wire, user.name, user.password, 235) === 454) return THROTTLED;
       await transaction(wire, n, own, `${target.users[(n + 1) % target.users.length].name.toLowerCase()}@localhost`);
       return;
     case "auth-fail":
-      await wire.command(`AUTH PLAIN ${plainCredentials(user.name, `${user.password}-wrong`)}`, 535);
-      return;
+      return await auth(wire, user.name, `${user.password}-wrong`, 535) === 454 ? THROTTLED : undefined;
     case "data-close": {
       await wire.command("MAIL FROM:<soak@example.org>", 250);
       await wire.command(`RCPT TO:<${own}>`, 250);

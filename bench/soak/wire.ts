@@ -6,6 +6,8 @@
  * @module
  */
 
+import { SourceConn } from "./source_conn.ts";
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const LF = 0x0a;
@@ -31,13 +33,13 @@ export interface SmtpReply {
 
 /** One client connection. Every method throws `SoakError` on a failure; `close` never throws. */
 export class Wire {
-  #conn: Deno.Conn;
+  #conn: Deno.Conn | SourceConn;
   #pending = new Uint8Array(0);
   #timer: ReturnType<typeof setTimeout>;
   #closed = false;
   #timedOut = false;
 
-  private constructor(conn: Deno.Conn, deadlineMs: number) {
+  private constructor(conn: Deno.Conn | SourceConn, deadlineMs: number) {
     this.#conn = conn;
     this.#timer = setTimeout(() => {
       this.#timedOut = true;
@@ -46,13 +48,17 @@ export class Wire {
   }
 
   /**
-   * Connects to 127.0.0.1:`port`; the connection is closed when `deadlineMs` passes.
+   * Connects to 127.0.0.1:`port`, from 127.0.0.1 or else from `source` (no
+   * TLS then); the connection is closed when `deadlineMs` passes.
    *
    * @throws {SoakError} when the connection fails
    */
-  static async open(port: number, deadlineMs: number): Promise<Wire> {
+  static async open(port: number, deadlineMs: number, source?: string): Promise<Wire> {
     try {
-      return new Wire(await Deno.connect({ hostname: "127.0.0.1", port }), deadlineMs);
+      const conn = source === undefined
+        ? await Deno.connect({ hostname: "127.0.0.1", port })
+        : await SourceConn.connect(port, source);
+      return new Wire(conn, deadlineMs);
     } catch (error) {
       throw new SoakError(`connect failed: ${(error as Error).message}`);
     }
@@ -170,6 +176,7 @@ export class Wire {
    */
   async startTls(caCerts: string[]): Promise<void> {
     if (this.#pending.length > 0) throw new SoakError("STARTTLS: the server sent more than its go-ahead");
+    if (this.#conn instanceof SourceConn) throw new SoakError("STARTTLS: not from a chosen source address");
     try {
       const tls = await Deno.startTls(this.#conn as Deno.TcpConn, { hostname: "localhost", caCerts });
       this.#conn = tls;
