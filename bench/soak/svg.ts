@@ -44,7 +44,9 @@ export interface Chart {
 
 const WIDTH = 860;
 const HEIGHT = 460;
-const MARGIN = { left: 72, right: 24, top: 48, bottom: 64 };
+const MARGIN = { left: 72, right: 24, top: 64, bottom: 64 };
+/** Baseline of the legend's row, between the title and the plot, where it hides no line. */
+const LEGEND_Y = 46;
 
 /**
  * Tick values from 0 up to at least `max`, at a step of 1, 2 or 5 times a
@@ -93,7 +95,7 @@ export function renderChart(chart: Chart): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" ` +
     `font-family="sans-serif" font-size="12">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
-    `<text x="${WIDTH / 2}" y="24" text-anchor="middle" font-size="15">${escape(chart.title)}</text>`,
+    `<text x="${WIDTH / 2}" y="22" text-anchor="middle" font-size="15">${escape(chart.title)}</text>`,
   ];
   for (const y of yTicks) {
     out.push(
@@ -123,16 +125,18 @@ export function renderChart(chart: Chart): string {
         `${escape(mark.label)}</text>`,
     );
   }
-  chart.series.forEach((series, i) => {
+  let lx = MARGIN.left;
+  for (const series of chart.series) {
     const path = series.points.map(([x, y]) => `${r(sx(x))},${r(sy(y))}`).join(" ");
-    const ly = MARGIN.top + 14 + 18 * i;
+    const ly = LEGEND_Y - 4;
     out.push(
       `<polyline points="${path}" fill="none" stroke="${series.color}" stroke-width="2"/>`,
-      `<line x1="${MARGIN.left + 12}" x2="${MARGIN.left + 36}" y1="${ly}" y2="${ly}" stroke="${series.color}" ` +
-        `stroke-width="2"/>`,
-      `<text x="${MARGIN.left + 42}" y="${ly + 4}">${escape(series.name)}</text>`,
+      `<line x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}" stroke="${series.color}" stroke-width="2"/>`,
+      `<text x="${lx + 30}" y="${LEGEND_Y}">${escape(series.name)}</text>`,
     );
-  });
+    // About 7 px per character at 12 px sans-serif, then a gap.
+    lx += 30 + 7 * series.name.length + 28;
+  }
   out.push("</svg>");
   return out.join("\n") + "\n";
 }

@@ -56,8 +56,8 @@ Deno.test("renderChart draws both series, the axes, the legend and the mark", ()
   assert.match(svg, />400k</);
   assert.match(svg, /stroke-dasharray="6 4"/);
   assert.match(svg, />limit</);
-  // The y axis ends at the tick above the mark: 80 MiB at the top of the plot (y = 48).
-  assert.match(svg, /y="52" text-anchor="end">80</);
+  // The y axis ends at the tick above the mark: 80 MiB at the top of the plot (y = 64).
+  assert.match(svg, /y="68" text-anchor="end">80</);
   assert.throws(() => renderChart({ title: "", xLabel: "", yLabel: "", formatX: String, series: [] }), RangeError);
 });
 
