@@ -237,6 +237,16 @@ export function validFrom(conversation: fc.Arbitrary<Conversation>): fc.Arbitrar
     });
 }
 
+/**
+ * How a pipelined burst ends: with its QUIT, or with FIN or a close right
+ * after its last command, while the server still has replies to send.
+ */
+export const burstEnding: fc.Arbitrary<{ quit: string; ending: Ending }> = fc.constantFrom(
+  { quit: "QUIT\r\n", ending: "quit" as const },
+  { quit: "", ending: "fin" as const },
+  { quit: "", ending: "close" as const },
+);
+
 /** Random binary: a session of noise, ended any way but QUIT. */
 export const binarySession: fc.Arbitrary<SessionPlan> = fc.tuple(
   fc.uint8Array({ minLength: 1, maxLength: 4096 }),

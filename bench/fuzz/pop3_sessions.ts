@@ -16,6 +16,7 @@ import { pop3Stream } from "../../tests/fuzz/pop3_streams.ts";
 import {
   abruptEnding,
   binarySession,
+  burstEnding,
   chunking,
   type Conversation,
   cut,
@@ -113,7 +114,7 @@ const streamSession: fc.Arbitrary<SessionPlan> = fc.tuple(
   ending,
 }));
 
-/** A login, then hundreds of commands in one write. */
+/** A login, then hundreds of commands in one write, ended by QUIT, or by FIN or a close without it. */
 const burstSession: fc.Arbitrary<SessionPlan> = fc.tuple(
   login,
   fc.constantFrom(
@@ -127,11 +128,12 @@ const burstSession: fc.Arbitrary<SessionPlan> = fc.tuple(
     "LIST 1\r\n",
   ),
   fc.integer({ min: 100, max: 2000 }),
-).map(([auth, line, count]) => () => ({
+  burstEnding,
+).map(([auth, line, count, end]) => () => ({
   kind: "burst",
-  writes: [utf8(`${auth.join("")}${line.repeat(count)}QUIT\r\n`)],
+  writes: [utf8(`${auth.join("")}${line.repeat(count)}${end.quit}`)],
   lockstep: false,
-  ending: "quit" as const,
+  ending: end.ending,
 }));
 
 /** Where a huge line may come: before login, after USER, inside AUTH, after login; then nothing or QUIT. */

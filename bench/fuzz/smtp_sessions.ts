@@ -15,6 +15,7 @@ import { smtpStream } from "../../tests/fuzz/smtp_streams.ts";
 import {
   abruptEnding,
   binarySession,
+  burstEnding,
   chunking,
   type Conversation,
   cut,
@@ -198,23 +199,24 @@ const streamSession: fc.Arbitrary<SessionPlan> = fc.tuple(
   ending,
 }));
 
-/** Many transactions or commands in one write, the replies read as they come. */
+/** Many transactions or commands in one write, the replies read as they come; ended as `burstEnding` says. */
 const burstSession: fc.Arbitrary<SessionPlan> = fc.oneof(
-  fc.array(validSmtp, { minLength: 5, maxLength: 40 }).map((cs) => () => ({
+  fc.tuple(fc.array(validSmtp, { minLength: 5, maxLength: 40 }), burstEnding).map(([cs, end]) => () => ({
     kind: "burst",
-    writes: [utf8([EHLO, ...cs.flatMap((c) => c.turns.slice(1, -1)), "QUIT\r\n"].join(""))],
+    writes: [utf8([EHLO, ...cs.flatMap((c) => c.turns.slice(1, -1)), end.quit].join(""))],
     lockstep: false,
-    ending: "quit" as const,
+    ending: end.ending,
   })),
   fc.tuple(
     fc.constantFrom("NOOP\r\n", "RSET\r\n", "HELP\r\n", "EHLO x\r\n", "VRFY a\r\n"),
     fc.integer({ min: 100, max: 3000 }),
+    burstEnding,
   )
-    .map(([line, n]) => () => ({
+    .map(([line, n, end]) => () => ({
       kind: "burst",
-      writes: [utf8(`EHLO c\r\n${line.repeat(n)}QUIT\r\n`)],
+      writes: [utf8(`EHLO c\r\n${line.repeat(n)}${end.quit}`)],
       lockstep: false,
-      ending: "quit" as const,
+      ending: end.ending,
     })),
 );
 

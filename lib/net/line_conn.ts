@@ -214,8 +214,9 @@ export class LineConn {
       if (this.#options.signal?.aborted) return "aborted";
       if (this.#inputEnded) return "eof";
       await this.flush();
-      // The flush may have ended with the socket (a client that took no output): nothing will wake a wait then.
-      if (this.#ended) continue;
+      // The flush may have ended with the socket (a client that took no output), or the client's end of input may
+      // have come while it waited: nothing will wake a wait then.
+      if (this.#ended || this.#inputEnded) continue;
       if (this.#socket.isPaused()) this.#socket.resume();
       const woke = await this.#waitForInput();
       if (!woke) return this.#expiry;
