@@ -154,6 +154,7 @@ export function acceptTls(socket: Duplex, identity: TlsIdentity, timeoutMs: numb
       clearTimeout(timer);
       server.removeAllListeners();
       socket.off("close", closed);
+      socket.off("end", closed);
       resolve(result);
     };
     const closed = () => done(new Error("connection closed during the TLS handshake"));
@@ -164,6 +165,8 @@ export function acceptTls(socket: Duplex, identity: TlsIdentity, timeoutMs: numb
       done(error);
     });
     socket.once("close", closed);
+    // The servers keep sockets half-open: a client that ends its side without a handshake closes nothing by itself.
+    socket.once("end", closed);
     server.emit("connection", socket);
   });
 }

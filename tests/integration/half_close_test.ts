@@ -12,6 +12,7 @@ import { connect } from "node:net";
 import { makeTempRoot } from "../helpers/server_process.ts";
 import { startPop3 } from "../helpers/pop3_server.ts";
 import { startSmtp } from "../helpers/smtp_server.ts";
+import { tlsFlags, withTestCert } from "../helpers/tls.ts";
 
 /** Long enough that a session waiting for it is plainly stuck. */
 const IDLE_TIMEOUT_S = 120;
@@ -67,4 +68,19 @@ Deno.test("popserver ends a session whose client sent pipelined RETRs and its FI
     await pop3.stop();
     await temp.remove();
   }
+});
+
+Deno.test("smtpmail ends a session whose client sent STARTTLS and its FIN instead of a handshake", async () => {
+  await withTestCert(async (cert) => {
+    const temp = await makeTempRoot();
+    const smtp = await startSmtp({ root: temp, flags: tlsFlags(cert) });
+    try {
+      // The handshake's own timeout is 30 s: a session still open at 15 s waited for it.
+      const read = await burstThenFin(smtp.port, "EHLO x\r\nSTARTTLS\r\n", 15_000);
+      assert.ok(read > 0);
+    } finally {
+      await smtp.stop();
+      await temp.remove();
+    }
+  });
 });
