@@ -170,6 +170,11 @@ export class LineConn {
     this.#splitter.take();
     this.#input.dropPartial();
     this.#writer.send(plain);
+    // A client that ended its input before the handshake cannot send one: no wait for its timeout.
+    if (this.#inputEnded) {
+      this.#finish();
+      return "connection closed before the TLS handshake";
+    }
     const secure = await acceptTls(plain, identity, HANDSHAKE_TIMEOUT_MS);
     if (secure instanceof Error) {
       this.#finish();
