@@ -195,7 +195,6 @@ export function serveUntilSignal(
   root: string,
   log: StderrLog,
 ): void {
-  console.log(`${name} listening on ${server.address}, root ${root}`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -208,6 +207,8 @@ export function serveUntilSignal(
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   Deno.addSignalListener("SIGUSR1", () => log.line(memoryLine(name)));
+  // Only now: a signal sent as soon as this line is seen must find its listener (SIGUSR1 would end the process).
+  console.log(`${name} listening on ${server.address}, root ${root}`);
 }
 
 /**
