@@ -172,6 +172,8 @@ export interface ListenerHandlers {
   refuse(socket: Socket, reason: RefusalReason, implicitTls: boolean): void;
   /** Serves one connection of the implicit-TLS port or not. */
   serve(implicitTls: boolean): (socket: Socket, slot: SessionSlot) => Promise<void>;
+  /** Lets go of what the sessions shared (the store's connections, the trace), once they have ended at shutdown. */
+  release(): Promise<void>;
 }
 
 /**
@@ -196,17 +198,17 @@ export async function startListeners(config: ListenerConfig, handlers: ListenerH
     });
   const plain = await listen(config.port, false);
   const tlsPort = config.tls.port;
-  if (tlsPort === undefined) return plain;
-  const secure = await listen(tlsPort, true).catch(async (error) => {
+  const secure = tlsPort === undefined ? undefined : await listen(tlsPort, true).catch(async (error) => {
     await plain.shutdown(0);
     throw error;
   });
   return {
     address: plain.address,
     port: plain.port,
-    tlsAddress: secure.address,
+    ...(secure && { tlsAddress: secure.address }),
     shutdown: async (graceMs) => {
-      await Promise.all([plain.shutdown(graceMs), secure.shutdown(graceMs)]);
+      await Promise.all([plain.shutdown(graceMs), secure?.shutdown(graceMs)]);
+      await handlers.release();
     },
   };
 }

@@ -77,7 +77,7 @@ export async function startPop3Server(config: Pop3Config, log: StderrLog): Promi
       trace,
     });
   };
-  const listeners = await startListeners(config, {
+  return await startListeners(config, {
     log: (line) => log.line(line),
     refuse: (socket, reason, implicitTls) => {
       log.line(`${new Date().toISOString()} pop3 refused client=${socket.remoteAddress} reason=${reason}`);
@@ -87,13 +87,9 @@ export async function startPop3Server(config: Pop3Config, log: StderrLog): Promi
       socket.end(`${err(`[SYS/TEMP] Too many connections${from}, try again later`)}\r\n`);
     },
     serve,
-  });
-  return {
-    ...listeners,
-    shutdown: async (graceMs) => {
-      await listeners.shutdown(graceMs);
+    release: async () => {
       await opened.store.close();
       await sink?.close();
     },
-  };
+  });
 }

@@ -92,19 +92,15 @@ export async function startSmtpServer(config: SmtpConfig, log: StderrLog): Promi
       trace,
     });
   };
-  const listeners = await startListeners(config, {
+  return await startListeners(config, {
     log: (line) => log.line(line),
     refuse: (socket, reason, implicitTls) => refuse(socket, reason, { host, implicitTls, log }),
     serve,
-  });
-  return {
-    ...listeners,
-    shutdown: async (graceMs) => {
-      await listeners.shutdown(graceMs);
+    release: async () => {
       await opened.store.close();
       await sink?.close();
     },
-  };
+  });
 }
 
 /**
