@@ -170,3 +170,14 @@ export class Pop3Client {
     return this.#client.close();
   }
 }
+
+/** The UIDL of each of `user`'s messages, in order, from a session of its own that ends with QUIT. */
+export async function uidlsOf(port: number, user: string): Promise<string[]> {
+  const client = await Pop3Client.login(port, user);
+  try {
+    return [...(await client.listing("UIDL")).values()];
+  } finally {
+    await client.command("QUIT", "+OK");
+    await client.close();
+  }
+}

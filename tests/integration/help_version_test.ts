@@ -6,20 +6,7 @@
 
 import assert from "node:assert/strict";
 import { VERSION } from "../../lib/version.ts";
-import { REPO_ROOT } from "../helpers/server_process.ts";
-
-/** Runs `deno task -q TASK ARGS...` in the repository and returns its exit code and output. */
-async function task(name: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "-q", name, ...args],
-    cwd: REPO_ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
+import { runTask as task } from "../helpers/server_process.ts";
 
 const PROGRAMS = [
   { task: "smtp", name: "smtpmail", flags: ["--max-message-size OCTETS (default 10485760)", "--tls-port PORT"] },

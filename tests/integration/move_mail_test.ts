@@ -14,7 +14,7 @@ import { concat, readAll } from "../mailbox/helpers.ts";
 import { peer, peerTest } from "../helpers/peers.ts";
 import { sendMessages } from "../helpers/pop3_server.ts";
 import { startPostgres } from "../helpers/postgres.ts";
-import { makeTempRoot, REPO_ROOT } from "../helpers/server_process.ts";
+import { makeTempRoot, runTask } from "../helpers/server_process.ts";
 import { startSmtp } from "../helpers/smtp_server.ts";
 
 const HOSTILE = [
@@ -30,16 +30,8 @@ const HOSTILE = [
 const HAND_MADE = "Subject: hand-made\r\n\r\nno trace line here\r\n.\r\n";
 
 /** Runs the move-mail task; returns its exit code and output. */
-async function moveMail(from: string, to: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "-q", "move-mail", "--from", from, "--to", to],
-    cwd: REPO_ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+function moveMail(from: string, to: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runTask("move-mail", ["--from", from, "--to", to]);
 }
 
 /** Each message of Andrew's mailbox as [id, bytes]. */

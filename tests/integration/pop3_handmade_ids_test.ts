@@ -7,22 +7,16 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Pop3Client } from "../helpers/pop3_client.ts";
+import { Pop3Client, uidlsOf } from "../helpers/pop3_client.ts";
 import { startPop3 } from "../helpers/pop3_server.ts";
 import { makeTempRoot } from "../helpers/server_process.ts";
 
 const TWIN = "From: someone@example.org\r\nSubject: same\r\n\r\nthe same text\r\n.\r\n";
 const OTHER = "From: someone@example.org\r\nSubject: other\r\n\r\nanother text\r\n.\r\n";
 
-/** The UIDL listing of a new session, as a list of ids in message order. */
-async function uidls(port: number): Promise<string[]> {
-  const client = await Pop3Client.login(port, "Andrew");
-  try {
-    return [...(await client.listing("UIDL")).values()];
-  } finally {
-    await client.command("QUIT", "+OK");
-    await client.close();
-  }
+/** UIDL of Andrew's maildrop on a POP3 server. */
+function uidls(port: number): Promise<string[]> {
+  return uidlsOf(port, "Andrew");
 }
 
 Deno.test("popserver keeps the ids of hand-made records when another one is deleted, across restarts", async () => {

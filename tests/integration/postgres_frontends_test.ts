@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { peer, peerTest } from "../helpers/peers.ts";
-import { Pop3Client } from "../helpers/pop3_client.ts";
+import { Pop3Client, uidlsOf } from "../helpers/pop3_client.ts";
 import { type Pop3Server, startPop3 } from "../helpers/pop3_server.ts";
 import { type PrivateCluster, startPostgres } from "../helpers/postgres.ts";
 import { makeTempRoot, type ServerProcess, sleep, type TempRoot } from "../helpers/server_process.ts";
@@ -74,15 +74,9 @@ async function send(port: number, tag: string, count: number): Promise<{ ids: st
   return { ids, refusals };
 }
 
-/** UIDL of Andrew's maildrop on a POP3 front-end. */
-async function uidls(port: number): Promise<string[]> {
-  const client = await Pop3Client.login(port, "Andrew");
-  try {
-    return [...(await client.listing("UIDL")).values()];
-  } finally {
-    await client.command("QUIT", "+OK");
-    await client.close();
-  }
+/** UIDL of Andrew's maildrop on a POP3 server. */
+function uidls(port: number): Promise<string[]> {
+  return uidlsOf(port, "Andrew");
 }
 
 peerTest(
