@@ -12,8 +12,8 @@
 
 import { challengeText, describe, MASK } from "../trace/annotation.ts";
 import { MessageGlance, type NotedLine } from "../trace/message.ts";
-import type { Direction } from "../trace/record.ts";
 import type { SessionTraceOptions } from "../trace/sink.ts";
+import { TraceRecorder } from "../trace/recorder.ts";
 import {
   POP3_CLIENT_LINES,
   POP3_EVENTS,
@@ -55,7 +55,7 @@ type Listing = "CAPA" | "LIST" | "UIDL" | "AUTH";
 
 /** One POP3 session's trace. Every method records and returns; none throws into the session. */
 export class Pop3Trace {
-  #options: SessionTraceOptions;
+  readonly #recorder: TraceRecorder<keyof typeof POP3_EVENTS>;
   #state: Pop3State | undefined;
   #answering: string | undefined;
   #argument = false;
@@ -66,28 +66,25 @@ export class Pop3Trace {
 
   /** @param options the session's number and where records go */
   constructor(options: SessionTraceOptions) {
-    this.#options = options;
+    this.#recorder = new TraceRecorder(options, "pop3", POP3_EVENTS);
   }
 
   /** The connection is open: from where, and whether it runs under implicit TLS. */
   opened(clientAddress: string, implicitTls: boolean): void {
-    this.#guard(() => {
-      this.#event("connected", `connection from ${clientAddress}`);
-      if (implicitTls) this.#event("implicit TLS", "TLS (implicit)");
-    });
+    this.#recorder.opened(clientAddress, implicitTls);
   }
 
   /** A command line as received; `tooLong` when its bytes were dropped. */
   command(text: string, tooLong: boolean): void {
-    this.#guard(() => {
+    this.#recorder.guard(() => {
       if (tooLong) {
         this.#answering = "";
-        return this.#emit("C", {
+        return this.#recorder.emit("C", {
           line: "[line over the limit]",
           note: describe("line", POP3_CLIENT_LINES["too long"]),
         });
       }
-      this.#emit("C", pop3ClientLine(text, this.#sasl));
+      this.#recorder.emit("C", pop3ClientLine(text, this.#sasl));
       if (this.#sasl) return;
       const words = text.split(" ");
       this.#answering = words[0].toUpperCase();
@@ -97,17 +94,17 @@ export class Pop3Trace {
 
   /** One reply line as sent, without CRLF: a status line, or a line of a listing. */
   reply(line: string): void {
-    this.#guard(() => {
+    this.#recorder.guard(() => {
       if (this.#listing !== undefined) return this.#listingLine(line);
       if (line === "+" || line.startsWith("+ ")) {
         this.#sasl = true;
-        return this.#emit("S", {
+        return this.#recorder.emit("S", {
           line,
           note: describe("+", POP3_SERVER_LINES.challenge) + challengeText(line.slice(2)),
         });
       }
       this.#sasl = false;
-      this.#emit("S", { line, note: pop3StatusNote(line, this.#answering) });
+      this.#recorder.emit("S", { line, note: pop3StatusNote(line, this.#answering) });
       if (line.startsWith("+OK")) this.#listing = this.#listingAfter(this.#answering);
       this.#listed = 0;
     });
@@ -115,7 +112,7 @@ export class Pop3Trace {
 
   /** Bytes of a message sent after +OK to RETR or TOP, its terminating ".\r\n" included. */
   content(bytes: Uint8Array): void {
-    this.#guard(() => {
+    this.#recorder.guard(() => {
       this.#message ??= new MessageGlance();
       this.#message.add(bytes);
     });
@@ -123,36 +120,36 @@ export class Pop3Trace {
 
   /** The message sent by `content` is complete. */
   contentEnd(): void {
-    this.#guard(() => {
+    this.#recorder.guard(() => {
       const message = this.#message ?? new MessageGlance();
       // The bytes end with the terminating ".\r\n", which is not part of the message.
       const note = describe("message", POP3_SERVER_LINES.message);
-      for (const line of message.lines(Math.max(0, message.size - 3), note)) this.#emit("S", line);
-      this.#emit("S", { line: ".", note: describe(".", POP3_SERVER_LINES.end) });
+      for (const line of message.lines(Math.max(0, message.size - 3), note)) this.#recorder.emit("S", line);
+      this.#recorder.emit("S", { line: ".", note: describe(".", POP3_SERVER_LINES.end) });
       this.#message = undefined;
     });
   }
 
   /** The session's state after a step; recorded when it changed. */
   state(state: Pop3State): void {
-    this.#guard(() => {
+    this.#recorder.guard(() => {
       if (state === this.#state) return;
       this.#state = state;
-      this.#emit("-", pop3StateNote(state));
+      this.#recorder.emit("-", pop3StateNote(state));
     });
   }
 
   /** The TLS handshake after STLS: done, or why it failed. */
   tls(failure: string | undefined): void {
-    this.#guard(() => {
-      if (failure === undefined) this.#event("TLS started", "TLS started");
-      else this.#event("TLS failed", `TLS handshake failed: ${failure}`);
+    this.#recorder.guard(() => {
+      if (failure === undefined) this.#recorder.event("TLS started", "TLS started");
+      else this.#recorder.event("TLS failed", `TLS handshake failed: ${failure}`);
     });
   }
 
   /** The connection is closed. */
   closed(): void {
-    this.#guard(() => this.#event("closed", "connection closed"));
+    this.#recorder.guard(() => this.#recorder.event("closed", "connection closed"));
   }
 
   /** Which listing follows a +OK to `keyword`, if any (RFC 1939 3: multi-line replies). */
@@ -166,34 +163,16 @@ export class Pop3Trace {
     if (line === ".") {
       const hidden = this.#listed - LISTING_SHOWN;
       if (hidden > 0) {
-        this.#emit("S", { line: `[${hidden} more lines]`, note: describe("more", POP3_SERVER_LINES.more) });
+        this.#recorder.emit("S", { line: `[${hidden} more lines]`, note: describe("more", POP3_SERVER_LINES.more) });
       }
       this.#listing = undefined;
-      return this.#emit("S", { line, note: describe(".", POP3_SERVER_LINES.end) });
+      return this.#recorder.emit("S", { line, note: describe(".", POP3_SERVER_LINES.end) });
     }
     if (++this.#listed > LISTING_SHOWN) return;
     const kind = this.#listing!;
     const note = kind === "CAPA"
       ? pop3CapabilityNote(line) ?? describe(line.split(" ")[0], POP3_SERVER_LINES.capability)
       : describe(`${kind} line`, POP3_SERVER_LINES[kind]);
-    this.#emit("S", { line, note });
-  }
-
-  #event(key: keyof typeof POP3_EVENTS, line: string): void {
-    this.#emit("-", { line, note: describe(key, POP3_EVENTS[key]) });
-  }
-
-  #emit(direction: Direction, { line, note }: NotedLine): void {
-    const { session, now } = this.#options;
-    this.#options.emit({ time: now?.() ?? new Date(), protocol: "pop3", session, direction, line, note });
-  }
-
-  /** Runs one recording; a bug in it becomes a trace line, never an exception in the session. */
-  #guard(work: () => void): void {
-    try {
-      work();
-    } catch (error) {
-      this.#emit("-", { line: "trace error", note: String((error as Error)?.message ?? error) });
-    }
+    this.#recorder.emit("S", { line, note });
   }
 }

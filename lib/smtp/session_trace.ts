@@ -11,8 +11,8 @@
 import type { Line } from "../net/line_splitter.ts";
 import { challengeText, describe, MASK } from "../trace/annotation.ts";
 import { MessageGlance, type NotedLine } from "../trace/message.ts";
-import type { Direction } from "../trace/record.ts";
 import type { SessionTraceOptions } from "../trace/sink.ts";
+import { TraceRecorder } from "../trace/recorder.ts";
 import {
   SMTP_CLIENT_LINES,
   SMTP_EVENTS,
@@ -70,49 +70,46 @@ export function smtpReplyLines(text: string, answering?: string): NotedLine[] {
 
 /** One SMTP session's trace. Every method records and returns; none throws into the session. */
 export class SmtpTrace {
-  #options: SessionTraceOptions;
+  readonly #recorder: TraceRecorder<keyof typeof SMTP_EVENTS>;
   #state: SmtpState | undefined;
   #answering: string | undefined;
   #message: MessageGlance | undefined;
 
   /** @param options the session's number and where records go */
   constructor(options: SessionTraceOptions) {
-    this.#options = options;
+    this.#recorder = new TraceRecorder(options, "smtp", SMTP_EVENTS);
   }
 
   /** The connection is open: from where, and whether it runs under implicit TLS. */
   opened(clientAddress: string, implicitTls: boolean): void {
-    this.#guard(() => {
-      this.#event("connected", `connection from ${clientAddress}`);
-      if (implicitTls) this.#event("implicit TLS", "TLS (implicit)");
-    });
+    this.#recorder.opened(clientAddress, implicitTls);
   }
 
   /** A command line, read in `state`. */
   command(line: Line, state: SmtpState): void {
-    this.#guard(() => {
+    this.#recorder.guard(() => {
       if (line.tooLong) {
         this.#answering = undefined;
-        return this.#emit("C", {
+        return this.#recorder.emit("C", {
           line: "[line over the limit]",
           note: describe("line", SMTP_CLIENT_LINES["too long"]),
         });
       }
       const traced = smtpClientLine(decoder.decode(line.bytes), state);
       this.#answering = state === "auth" ? "AUTH" : traced.line.split(" ")[0].toUpperCase();
-      this.#emit("C", traced);
+      this.#recorder.emit("C", traced);
     });
   }
 
   /** Bytes of the message in DATA; `ended` once its end marker was among them. */
   data(bytes: Uint8Array, ended: boolean): void {
-    this.#guard(() => {
+    this.#recorder.guard(() => {
       this.#message ??= new MessageGlance();
       this.#message.add(bytes);
       if (!ended) return;
       // The bytes end with the end marker's ".\r\n", which is not part of the message.
       this.#showMessage(this.#message.size - 3);
-      this.#emit("C", { line: ".", note: describe("end of data", SMTP_CLIENT_LINES["end of data"]) });
+      this.#recorder.emit("C", { line: ".", note: describe("end of data", SMTP_CLIENT_LINES["end of data"]) });
       this.#message = undefined;
       this.#answering = ".";
     });
@@ -120,60 +117,42 @@ export class SmtpTrace {
 
   /** One reply as sent (CRLF line ends, one or more lines). */
   reply(text: string): void {
-    this.#guard(() => {
-      for (const line of smtpReplyLines(text, this.#answering)) this.#emit("S", line);
+    this.#recorder.guard(() => {
+      for (const line of smtpReplyLines(text, this.#answering)) this.#recorder.emit("S", line);
     });
   }
 
   /** The session's state after a step; recorded when it changed. */
   state(state: SmtpState): void {
-    this.#guard(() => {
+    this.#recorder.guard(() => {
       if (state === this.#state) return;
       this.#state = state;
-      this.#emit("-", smtpStateNote(state));
+      this.#recorder.emit("-", smtpStateNote(state));
     });
   }
 
   /** The TLS handshake after STARTTLS: done, or why it failed. */
   tls(failure: string | undefined): void {
-    this.#guard(() => {
-      if (failure === undefined) this.#event("TLS started", "TLS started");
-      else this.#event("TLS failed", `TLS handshake failed: ${failure}`);
+    this.#recorder.guard(() => {
+      if (failure === undefined) this.#recorder.event("TLS started", "TLS started");
+      else this.#recorder.event("TLS failed", `TLS handshake failed: ${failure}`);
     });
   }
 
   /** The connection is closed; a message under way was cut short. */
   closed(): void {
-    this.#guard(() => {
+    this.#recorder.guard(() => {
       if (this.#message !== undefined) {
         this.#showMessage(this.#message.size);
-        this.#event("cut short", "message cut short");
+        this.#recorder.event("cut short", "message cut short");
         this.#message = undefined;
       }
-      this.#event("closed", "connection closed");
+      this.#recorder.event("closed", "connection closed");
     });
   }
 
   #showMessage(size: number): void {
     const note = describe("message", SMTP_CLIENT_LINES.message);
-    for (const line of this.#message!.lines(size, note)) this.#emit("C", line);
-  }
-
-  #event(key: keyof typeof SMTP_EVENTS, line: string): void {
-    this.#emit("-", { line, note: describe(key, SMTP_EVENTS[key]) });
-  }
-
-  #emit(direction: Direction, { line, note }: NotedLine): void {
-    const { session, now } = this.#options;
-    this.#options.emit({ time: now?.() ?? new Date(), protocol: "smtp", session, direction, line, note });
-  }
-
-  /** Runs one recording; a bug in it becomes a trace line, never an exception in the session. */
-  #guard(work: () => void): void {
-    try {
-      work();
-    } catch (error) {
-      this.#emit("-", { line: "trace error", note: String((error as Error)?.message ?? error) });
-    }
+    for (const line of this.#message!.lines(size, note)) this.#recorder.emit("C", line);
   }
 }
