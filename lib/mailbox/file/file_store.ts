@@ -249,15 +249,12 @@ export class FileMailStore implements MailStore {
     const dir = await this.#userDir(user);
     return await withLock(join(dir, DELIVERY_LOCK), async () => {
       const { file, created } = openMailbox(join(dir, MAILBOX));
-      let refusals: (Error | undefined)[];
+      let refusals: (Error | undefined)[] = [];
       try {
-        let size = file.statSync().size;
-        refusals = deliveries.map(({ quota, record }) => {
-          const length = totalLength(record);
-          if (quota !== undefined && size + length > quota) return new QuotaExceeded(user, quota);
-          size += length;
-          return undefined;
-        });
+        // Without a quota (the default) every record goes in: nothing to measure.
+        if (deliveries.some((d) => d.quota !== undefined)) {
+          refusals = quotaRefusals(user, file.statSync().size, deliveries);
+        }
         const chunks = deliveries.filter((_, i) => refusals[i] === undefined).flatMap((d) => d.record);
         if (chunks.length > 0) {
           const start = await appendRecords(file, chunks);
@@ -357,6 +354,20 @@ async function* streamRange(
   } finally {
     file.close();
   }
+}
+
+/**
+ * For each delivery of a batch, in order, the `QuotaExceeded` that leaves
+ * it out, or undefined when it fits on top of `size` octets and those
+ * before it that fit.
+ */
+function quotaRefusals(user: string, size: number, deliveries: Delivery[]): (Error | undefined)[] {
+  return deliveries.map(({ quota, record }) => {
+    const length = totalLength(record);
+    if (quota !== undefined && size + length > quota) return new QuotaExceeded(user, quota);
+    size += length;
+    return undefined;
+  });
 }
 
 /** Whether `error` (or one it gathers) is the file system's "no space left" or "quota exceeded". */
