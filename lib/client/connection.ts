@@ -52,6 +52,8 @@ export interface Endpoint {
   port: number;
   /** A name for messages, e.g. "POP3 server". */
   name: string;
+  /** The protocol spoken there, for a trace (`--trace`) that follows the session. */
+  protocol?: "smtp" | "pop3";
 }
 
 /** Opens a connection to an endpoint (tests may pass their own). */

@@ -51,8 +51,8 @@ type Outcome = "menu" | { exit: number };
 export async function runClient(options: ClientOptions): Promise<number> {
   const { input, output, servers } = options;
   const connect = options.connect ?? tcpConnector();
-  const pop3: Endpoint = { host: servers.host, port: servers.pop3Port, name: "POP3 server" };
-  const smtp: Endpoint = { host: servers.host, port: servers.smtpPort, name: "SMTP server" };
+  const pop3: Endpoint = { host: servers.host, port: servers.pop3Port, name: "POP3 server", protocol: "pop3" };
+  const smtp: Endpoint = { host: servers.host, port: servers.smtpPort, name: "SMTP server", protocol: "smtp" };
   const credentials = await logIn(input, output, () => connect(pop3));
   if (!("user" in credentials)) return credentials.exit;
   for (;;) {

@@ -74,6 +74,11 @@ export class Pop3Trace {
     this.#recorder.opened(clientAddress, implicitTls);
   }
 
+  /** The client's side of a connection is open, to `serverAddress` (a client's own trace). */
+  openedTo(serverAddress: string): void {
+    this.#recorder.openedTo(serverAddress);
+  }
+
   /** A command line as received; `tooLong` when its bytes were dropped. */
   command(text: string, tooLong: boolean): void {
     this.#recorder.guard(() => {

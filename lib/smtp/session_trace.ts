@@ -85,6 +85,11 @@ export class SmtpTrace {
     this.#recorder.opened(clientAddress, implicitTls);
   }
 
+  /** The client's side of a connection is open, to `serverAddress` (a client's own trace). */
+  openedTo(serverAddress: string): void {
+    this.#recorder.openedTo(serverAddress);
+  }
+
   /** A command line, read in `state`. */
   command(line: Line, state: SmtpState): void {
     this.#recorder.guard(() => {

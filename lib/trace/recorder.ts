@@ -44,6 +44,11 @@ export class TraceRecorder<Event extends string> {
     });
   }
 
+  /** A client's connection is open: to which server (the client's own trace, `mailclient --trace`, the checker). */
+  openedTo(serverAddress: string): void {
+    this.guard(() => this.event("connected", `connected to ${serverAddress}`));
+  }
+
   /** Records an event's line with its annotation. */
   event(key: Event | CommonEvent, line: string): void {
     this.emit("-", { line, note: describe(key, this.#events[key]) });

@@ -8,22 +8,12 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runClientPiped, serverArgs } from "../helpers/client_process.ts";
+import { ANDREW, EXAMPLE, runClientPiped, serverArgs, STALLINGS } from "../helpers/client_process.ts";
 import { waitFor } from "../helpers/server_process.ts";
 import { type MailServers, withMailServers } from "../helpers/mail_servers.ts";
 import { SEED_MAIL, SmtpClient } from "../helpers/smtp_client.ts";
 
-const STALLINGS = ["Stallings", "network$security"];
-const ANDREW = ["Andrew", "@dministr@tor"];
-const EXAMPLE = [
-  "From: stallings@localhost",
-  "To: andrew@localhost",
-  "Subject: Network Lab Experiment 7",
-  "You have learned SMTP very well. Keep It Up!!!",
-  ".",
-];
-
-function session(servers: MailServers, lines: string[]) {
+function session(servers: MailServers, lines: readonly string[]) {
   return runClientPiped(serverArgs(servers.smtp.port, servers.pop3.port), lines.map((l) => `${l}\n`).join(""));
 }
 
@@ -150,13 +140,13 @@ Deno.test("mailclient exits 2 with a one-line usage for bad arguments", async ()
     assert.equal(run.stdout, "");
     assert.match(
       run.stderr,
-      /^[^\n]+\. Usage: mailclient\.ts \[--ca-file FILE\] \[server_host\] \[smtp_port\] \[pop3_port\].*\n$/,
+      /^[^\n]+\. Usage: mailclient\.ts \[--ca-file FILE\] \[--trace\[=FILE\] \[--trace-format FORMAT\]\] \[server_host\] \[smtp_port\] \[pop3_port\].*\n$/,
     );
   }
 });
 
 /** Input that stops (the pipe closes) right at one prompt, and what must show that the session ended cleanly. */
-const END_AT: { prompt: string; lines: string[]; shows: RegExp; mailboxAfter?: RegExp }[] = [
+const END_AT: { prompt: string; lines: readonly string[]; shows: RegExp; mailboxAfter?: RegExp }[] = [
   { prompt: "user name", lines: [], shows: /^Username: \nEnd of input: goodbye\.\n$/ },
   { prompt: "password", lines: ["Andrew"], shows: /^Username: Password: \nEnd of input: goodbye\.\n$/ },
   { prompt: "options", lines: ANDREW, shows: /Enter your choice \(1-3\): \nEnd of input: goodbye\.\n$/ },

@@ -7,20 +7,10 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runClientPiped, serverArgs } from "../helpers/client_process.ts";
+import { ANDREW, EXAMPLE, runClientPiped, serverArgs, STALLINGS } from "../helpers/client_process.ts";
 import { delivered, readRecords } from "../helpers/mailbox_file.ts";
 import { type MailServers, withMailServers } from "../helpers/mail_servers.ts";
 import { type TestCert, tlsFlags, withTestCert } from "../helpers/tls.ts";
-
-const STALLINGS = ["Stallings", "network$security"];
-const ANDREW = ["Andrew", "@dministr@tor"];
-const EXAMPLE = [
-  "From: stallings@localhost",
-  "To: andrew@localhost",
-  "Subject: Network Lab Experiment 7",
-  "You have learned SMTP very well. Keep It Up!!!",
-  ".",
-];
 
 /** Runs `fn` against both servers with TLS, refusing logins without it. */
 function withTlsServers(cert: TestCert, fn: (servers: MailServers) => Promise<void>): Promise<void> {
@@ -28,7 +18,7 @@ function withTlsServers(cert: TestCert, fn: (servers: MailServers) => Promise<vo
   return withMailServers(fn, { smtp: flags, pop3: flags });
 }
 
-function client(servers: MailServers, extra: string[], lines: string[]) {
+function client(servers: MailServers, extra: string[], lines: readonly string[]) {
   return runClientPiped([...extra, ...serverArgs(servers.smtp.port, servers.pop3.port)], `${lines.join("\n")}\n`);
 }
 

@@ -10,17 +10,42 @@ import { join } from "node:path";
 import { encode } from "./bytes.ts";
 import { type Finished, REPO_ROOT, runWithInput } from "./server_process.ts";
 
+/** What a piped client session types to log in as Stallings: user name, then password. */
+export const STALLINGS: readonly string[] = ["Stallings", "network$security"];
+/** What a piped client session types to log in as Andrew. */
+export const ANDREW: readonly string[] = ["Andrew", "@dministr@tor"];
+/** The assignment's example mail as typed at Send Mail, ending with the "." line. */
+export const EXAMPLE: readonly string[] = [
+  "From: stallings@localhost",
+  "To: andrew@localhost",
+  "Subject: Network Lab Experiment 7",
+  "You have learned SMTP very well. Keep It Up!!!",
+  ".",
+];
+
 /** The permissions of the `client` task: the client must need no others. */
 const CLIENT_PERMISSIONS = ["--allow-net", "--allow-read"] as const;
 
-/** The `deno` arguments that run the client with `args`. */
-export function clientCommand(args: readonly string[]): string[] {
-  return ["run", ...CLIENT_PERMISSIONS, "--quiet", join(REPO_ROOT, "mailclient.ts"), ...args];
+/**
+ * The `deno` arguments that run the client with `args`.
+ *
+ * @param extra permissions beyond the task's, e.g. `--allow-write=FILE` for `--trace=FILE`
+ */
+export function clientCommand(args: readonly string[], extra: readonly string[] = []): string[] {
+  return ["run", ...CLIENT_PERMISSIONS, ...extra, "--quiet", join(REPO_ROOT, "mailclient.ts"), ...args];
 }
 
-/** Runs the client to its end with `input` on a pipe as its standard input (closed after it). */
-export function runClientPiped(args: readonly string[], input: string): Promise<Finished> {
-  return runWithInput(Deno.execPath(), clientCommand(args), encode(input));
+/**
+ * Runs the client to its end with `input` on a pipe as its standard input (closed after it).
+ *
+ * @param extra permissions beyond the task's
+ */
+export function runClientPiped(
+  args: readonly string[],
+  input: string,
+  extra: readonly string[] = [],
+): Promise<Finished> {
+  return runWithInput(Deno.execPath(), clientCommand(args, extra), encode(input));
 }
 
 /**

@@ -105,6 +105,27 @@ Deno.test("the smtp, pop3 and client tasks' permissions suffice to deliver, retr
   });
 });
 
+Deno.test("the client task may write its --trace file in the current directory, and no other file", async () => {
+  await withTaskServers(async (smtp, pop3, temp) => {
+    const servers = ["127.0.0.1", String(smtp.port), String(pop3.port)];
+    const run = await runAsTask(
+      "client",
+      "mailclient.ts",
+      ["--trace", ...servers],
+      temp.dir,
+      "Andrew\n@dministr@tor\n3\n",
+    );
+    assert.equal(run.stderr, "");
+    assert.equal(run.code, 0);
+    const trace = await Deno.readTextFile(join(temp.dir, "mailclient-trace.log"));
+    assert.match(trace, /^\S+ pop3\/1 C: PASS \*{4} +# RFC 1939 7 PASS: /m);
+    const other = await runAsTask("client", "mailclient.ts", ["--trace=other.log", ...servers], temp.dir);
+    assert.equal(other.code, 2);
+    assert.match(other.stderr, /^Cannot start: .*other\.log.*\(see "Permissions" in README\.md\)\n$/);
+    await assert.rejects(Deno.stat(join(temp.dir, "other.log")), Deno.errors.NotFound);
+  });
+});
+
 Deno.test("smtpmail with the smtp task's permissions does not write through a user directory linked out of the root", async () => {
   const outside = await Deno.makeTempDir({ prefix: "outside_root_" });
   const temp = await makeTempRoot();
