@@ -89,15 +89,16 @@ export interface Verdict {
 }
 
 /**
- * Checks the issue's targets for server `ours` against the smtp-server
- * peer. Cells that were not measured produce no verdict.
+ * Checks the issues' targets for server `ours` against the smtp-server
+ * peer: the ratio at the session counts in `ratioAt` (every one when
+ * unset), and the peak RSS. Cells that were not measured produce no verdict.
  */
-export function checkTargets(cells: readonly Cell[], ours: string): Verdict[] {
+export function checkTargets(cells: readonly Cell[], ours: string, ratioAt?: readonly number[]): Verdict[] {
   const verdicts: Verdict[] = [];
   for (const cell of cells.filter((c) => c.server === ours)) {
     const ratio = median(cell.rates) /
       rateOf(cells, "smtp-server", cell.sessions);
-    if (Number.isFinite(ratio)) {
+    if (Number.isFinite(ratio) && (ratioAt?.includes(cell.sessions) ?? true)) {
       verdicts.push({
         text: `${ours} msg/s >= ${TARGETS.minRatioVsSmtpServer}x smtp-server with ` +
           `sessions=${cell.sessions}: ${ratio.toFixed(2)}x`,

@@ -1,14 +1,18 @@
 /**
- * The servers the SMTP benchmark compares: ours, Postfix's `smtp-sink` and
- * npm `smtp-server` on Node with a sync before each 250.
+ * The servers the SMTP benchmark compares: ours on the file store, ours on
+ * the PostgreSQL store with one process and with two processes sharing one
+ * database, Postfix's `smtp-sink` and npm `smtp-server` on Node with a sync
+ * before each 250.
  *
  * @module
  */
 
 import { fileURLToPath } from "node:url";
+import { countRecords } from "./load.ts";
+import { countStored, dropDatabase, freshDatabase, postgresUnavailable } from "./postgres_db.ts";
 import { taskArgs } from "./task_args.ts";
 
-/** How to start one server for one benchmark run. */
+/** How to start one server process. */
 export interface Launch {
   /** Program to run; its process is the one whose memory is measured. */
   cmd: string;
@@ -16,21 +20,31 @@ export interface Launch {
   args: string[];
   /** When set, the server is ready once a stdout line contains this. */
   readyText?: string;
-  /** Mailbox file that must hold every message after the run, if any. */
-  mailbox?: string;
+}
+
+/** One benchmark run of a server: its processes, one per port, and what it stored. */
+export interface Prepared {
+  /** The processes to start, the i-th listening on the i-th port given to `prepare`. */
+  launches: Launch[];
+  /** Resolves to how many messages were stored, when the server stores any. */
+  stored?: () => Promise<number>;
+  /** Undoes what `prepare` made outside the temporary directory. */
+  cleanup?: () => Promise<void>;
 }
 
 /** A server under test. */
 export interface ServerSpec {
   /** Short name used in flags and in the table. */
   name: string;
+  /** Processes it runs, each on its own port, sharing the load; 1 when unset. */
+  processes?: number;
   /** Resolves to why the server cannot run here, or `null` when it can. */
   unavailable(): Promise<string | null>;
   /**
    * Prepares `dir` (an empty temporary directory) and says how to start the
-   * server on 127.0.0.1:`port`.
+   * server's processes on 127.0.0.1:`ports`.
    */
-  prepare(port: number, dir: string): Promise<Launch>;
+  prepare(ports: number[], dir: string): Promise<Prepared>;
 }
 
 const repoRoot = fileURLToPath(new URL("../", import.meta.url));
@@ -49,27 +63,64 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Our server: `smtpmail.ts` with a temporary data root, started as `deno task smtp` starts it. */
+/** The user smtp-source's mail is for (andrew@localhost). */
+const RECIPIENT = "Andrew";
+
+/** `smtpmail.ts` on a temporary data root, started as `deno task smtp` starts it, with `extra` flags. */
+async function smtpmail(port: number, dir: string, extra: string[] = []): Promise<Launch> {
+  await Deno.copyFile(`${repoRoot}userlogincred.txt`, `${dir}/userlogincred.txt`);
+  return {
+    cmd: Deno.execPath(),
+    // All the bench's sessions come from 127.0.0.1: lift the per-address cap to the total one.
+    args: [
+      ...await taskArgs("smtp", dir),
+      ...[String(port), "--root", dir, "--max-connections-per-address", "100"],
+      ...extra,
+    ],
+    readyText: "listening",
+  };
+}
+
+/** Resolves to why `smtpmail.ts` cannot run here, or `null`. */
+async function smtpmailUnavailable(): Promise<string | null> {
+  const entry = `${repoRoot}smtpmail.ts`;
+  return await exists(entry) ? null : `${entry} does not exist yet`;
+}
+
+/** Our server on the file store. */
 export const ours: ServerSpec = {
   name: "smtpmail",
-  async unavailable() {
-    const entry = `${repoRoot}smtpmail.ts`;
-    return await exists(entry) ? null : `${entry} does not exist yet`;
-  },
-  async prepare(port, dir) {
-    await Deno.copyFile(
-      `${repoRoot}userlogincred.txt`,
-      `${dir}/userlogincred.txt`,
-    );
+  unavailable: smtpmailUnavailable,
+  async prepare([port], dir) {
     return {
-      cmd: Deno.execPath(),
-      // All the bench's sessions come from 127.0.0.1: lift the per-address cap to the total one.
-      args: [...await taskArgs("smtp", dir), String(port), "--root", dir, "--max-connections-per-address", "100"],
-      readyText: "listening",
-      mailbox: `${dir}/Andrew/mymailbox`,
+      launches: [await smtpmail(port, dir)],
+      stored: () => countRecords(`${dir}/${RECIPIENT}/mymailbox`),
     };
   },
 };
+
+/** Our server on the PostgreSQL store, `processes` of it on one fresh database. */
+function oursOnPostgres(name: string, processes: number): ServerSpec {
+  return {
+    name,
+    processes,
+    async unavailable() {
+      return await smtpmailUnavailable() ?? await postgresUnavailable();
+    },
+    async prepare(ports, dir) {
+      const url = await freshDatabase();
+      const launches: Launch[] = [];
+      for (const port of ports) launches.push(await smtpmail(port, dir, ["--store", url]));
+      return { launches, stored: () => countStored(url, RECIPIENT), cleanup: () => dropDatabase(url) };
+    },
+  };
+}
+
+/** Our server on the PostgreSQL store, one process. */
+export const oursPostgres = oursOnPostgres("smtpmail-pg", 1);
+
+/** Two of our server's processes (one per core) on one PostgreSQL database, the load split between them. */
+export const oursPostgresTwo = oursOnPostgres("smtpmail-pg-x2", 2);
 
 /** npm `smtp-server` on Node, one fdatasync per message before the 250. */
 export const smtpServer: ServerSpec = {
@@ -78,13 +129,15 @@ export const smtpServer: ServerSpec = {
     const module = `${peersDir}node_modules/smtp-server/package.json`;
     return await exists(module) ? null : `${module} missing; ${INSTALL_HINT}`;
   },
-  prepare(port, dir) {
+  prepare([port], dir) {
     const mailbox = `${dir}/mymailbox`;
     return Promise.resolve({
-      cmd: "node",
-      args: [`${peersDir}smtp_server_sync.mjs`, String(port), mailbox],
-      readyText: "listening",
-      mailbox,
+      launches: [{
+        cmd: "node",
+        args: [`${peersDir}smtp_server_sync.mjs`, String(port), mailbox],
+        readyText: "listening",
+      }],
+      stored: () => countRecords(mailbox),
     });
   },
 };
@@ -95,15 +148,12 @@ export const smtpSink: ServerSpec = {
   async unavailable() {
     return await exists(SMTP_SINK) ? null : `${SMTP_SINK} missing; ${INSTALL_HINT}`;
   },
-  prepare(port) {
+  prepare([port]) {
     // As root smtp-sink insists on dropping privileges to a named user.
     const user = Deno.uid() === 0 ? ["-u", "nobody"] : [];
-    return Promise.resolve({
-      cmd: SMTP_SINK,
-      args: [...user, `127.0.0.1:${port}`, "1024"],
-    });
+    return Promise.resolve({ launches: [{ cmd: SMTP_SINK, args: [...user, `127.0.0.1:${port}`, "1024"] }] });
   },
 };
 
 /** Every server, in table order. */
-export const ALL_SERVERS: readonly ServerSpec[] = [ours, smtpServer, smtpSink];
+export const ALL_SERVERS: readonly ServerSpec[] = [ours, oursPostgres, oursPostgresTwo, smtpServer, smtpSink];

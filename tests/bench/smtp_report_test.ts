@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { type Cell, checkTargets, oneSessionCeiling } from "../../bench/report.ts";
+import { splitLoad } from "../../bench/smtp_bench.ts";
 import { measureSyncFloor } from "../../bench/sync_floor.ts";
 
 const cell = (server: string, sessions: number, rates: number[]): Cell => ({
@@ -46,4 +47,11 @@ Deno.test("the sync floor probe exits 2 on a bad command line", async () => {
   const { code, stderr } = await new Deno.Command("python3", { args: [script, "/tmp"], stderr: "piped" }).output();
   assert.equal(code, 2);
   assert.match(new TextDecoder().decode(stderr), /^Usage: python3 sync_floor.py DIR COUNT SIZE GAP_US\n$/);
+});
+
+Deno.test("a load split between processes keeps every session and message, none for a process without a session", () => {
+  assert.deepEqual(splitLoad(1, 2000, 2), [{ sessions: 1, messages: 2000 }]);
+  assert.deepEqual(splitLoad(10, 10000, 2), [{ sessions: 5, messages: 5000 }, { sessions: 5, messages: 5000 }]);
+  assert.deepEqual(splitLoad(5, 1001, 2), [{ sessions: 3, messages: 601 }, { sessions: 2, messages: 400 }]);
+  assert.deepEqual(splitLoad(50, 10000, 1), [{ sessions: 50, messages: 10000 }]);
 });

@@ -82,6 +82,49 @@ peerTest(
   },
 );
 
+peerTest(
+  POSTGRES,
+  "PostgresMailStore commits concurrent deliveries together, and one refused delivery fails no other",
+  async () => {
+    await withCluster(async (cluster) => {
+      const url = await newDatabase(cluster, "batches");
+      const store = await openStore(url);
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      try {
+        const deliver = (id: string) =>
+          store.deliver({ users: ["Andrew", "Brian"], record: recordOf(simpleMessage(id, `Body ${id}.\r\n`), id) });
+        const ids = Array.from({ length: 60 }, (_, i) => `B${i + 1}`);
+        await Promise.all(ids.map(deliver));
+        const [{ transactions }] = (await admin.query<{ transactions: string }>(
+          "SELECT count(DISTINCT xmin::text) AS transactions FROM mail_messages",
+        )).rows;
+        console.log(`60 concurrent deliveries committed in ${transactions} transactions`);
+        assert.ok(Number(transactions) < 30, `${transactions} transactions for 60 deliveries`);
+        // B5 again, among new ones: the database refuses a second copy of a message id in one mailbox.
+        const more = Array.from({ length: 20 }, (_, i) => `C${i + 1}`);
+        const outcomes = await Promise.allSettled([...more.slice(0, 10), "B5", ...more.slice(10)].map(deliver));
+        assert.deepEqual(outcomes.map((o) => o.status).filter((s) => s === "rejected").length, 1);
+        assert.equal(outcomes[10].status, "rejected", "the repeated id is the one refused");
+        // Concurrent deliveries have no order among themselves: compared as sets.
+        const { rows } = await admin.query<{ mailbox: string; uid: string[] }>(
+          `SELECT mailbox, array_agg(uid ORDER BY uid) AS uid FROM mail_messages GROUP BY mailbox ORDER BY mailbox`,
+        );
+        const all = [...ids, ...more].sort();
+        assert.deepEqual(rows.map((r) => [r.mailbox, [...r.uid].sort()]), [["Andrew", all], ["Brian", all]]);
+        const stored = await store.openMaildrop("Brian");
+        const last = Array.from({ length: stored.count }, (_, i) => i).find((i) => stored.id(i) === "B60")!;
+        const bytes = new Uint8Array(await new Response(ReadableStream.from(stored.read(last))).arrayBuffer());
+        assert.match(new TextDecoder().decode(bytes), /Subject: B60\r\n[^]*Body B60\.\r\n\.\r\n$/);
+        stored.close();
+      } finally {
+        await admin.end();
+        await store.close();
+      }
+    });
+  },
+);
+
 peerTest(POSTGRES, "PostgresMailStore.open names the host when the database cannot be reached", async () => {
   await withCluster(async (cluster) => {
     await cluster.halt();

@@ -13,6 +13,7 @@ import pg from "pg";
 import { QuotaExceeded, StorageFull } from "../store.ts";
 import type { Delivery, Maildrop, MailRecord, MailStore, SessionLock } from "../store.ts";
 import { Database } from "./database.ts";
+import { DeliveryBatches, insertMessages, type MessageRows } from "./delivery_batches.ts";
 import { recordFacts } from "./record_facts.ts";
 import { migrate } from "./schema.ts";
 import { PostgresMaildrop } from "./postgres_maildrop.ts";
@@ -51,10 +52,12 @@ export class StoreUnavailable extends Error {
 export class PostgresMailStore implements MailStore {
   readonly #db: Database;
   readonly #locks: SessionLocks;
+  readonly #batches: DeliveryBatches;
 
   private constructor(db: Database) {
     this.#db = db;
     this.#locks = new SessionLocks(db);
+    this.#batches = new DeliveryBatches(db);
   }
 
   /**
@@ -84,9 +87,11 @@ export class PostgresMailStore implements MailStore {
   }
 
   /**
-   * Stores the record for every user in one transaction: all copies or
-   * none. With a quota, each mailbox's total is checked under a lock of its
-   * own, so concurrent deliveries fill it exactly.
+   * Stores the record for every user at once: all copies or none. Without a
+   * quota it joins the deliveries waiting to be committed together
+   * (`DeliveryBatches`). With a quota, each mailbox's total is checked
+   * under a lock of its own in one transaction, so concurrent deliveries
+   * fill it exactly.
    *
    * @throws {QuotaExceeded} (as a rejection) when a mailbox would go over the quota
    */
@@ -94,31 +99,26 @@ export class PostgresMailStore implements MailStore {
     const users = [...new Set(delivery.users)].sort();
     if (users.length === 0) throw new TypeError("Cannot deliver: no users");
     const facts = recordFacts(delivery.record);
-    const id = facts.header.id ?? delivery.id;
-    if (id === undefined) {
+    const uid = facts.header.id ?? delivery.id;
+    if (uid === undefined) {
       throw new TypeError("Cannot deliver: the record has no trace line with an id, and no id was given");
     }
-    const pieces = [...gathered(delivery.record, CHUNK_SIZE)];
+    const { size, storedLength, header: { from, to, subject, received } } = facts;
+    const chunks = [...gathered(delivery.record, CHUNK_SIZE)];
+    const message: MessageRows = { users, uid, size, storedLength, from, to, subject, received, chunks };
     const { quota } = delivery;
     try {
+      if (quota === undefined) return await this.#batches.deliver(message);
       await transaction(this.#db, async (client) => {
         for (const user of users) {
-          if (quota !== undefined) {
-            await client.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [QUOTA_LOCK_CLASS, user]);
-            const { rows } = await client.query<{ used: string }>(
-              "SELECT coalesce(sum(stored_length), 0)::bigint AS used FROM mail_messages WHERE mailbox = $1",
-              [user],
-            );
-            if (Number(rows[0].used) + facts.storedLength > quota) throw new QuotaExceeded(user, quota);
-          }
-          const { from, to, subject, received } = facts.header;
-          const { rows } = await client.query<{ message: string }>(
-            `INSERT INTO mail_messages (mailbox, uid, size, stored_length, from_field, to_field, subject, received)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id AS message`,
-            [user, id, facts.size, facts.storedLength, from, to, subject, received],
+          await client.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [QUOTA_LOCK_CLASS, user]);
+          const { rows } = await client.query<{ used: string }>(
+            "SELECT coalesce(sum(stored_length), 0)::bigint AS used FROM mail_messages WHERE mailbox = $1",
+            [user],
           );
-          await insertChunks(client, rows[0].message, pieces);
+          if (Number(rows[0].used) + storedLength > quota) throw new QuotaExceeded(user, quota);
         }
+        await insertMessages(client, [message]);
       });
     } catch (error) {
       // SQLSTATE 53100, disk_full: the database could not write the message.
@@ -219,11 +219,6 @@ interface ListedRow {
 }
 
 /** Inserts a message's pieces as its chunk rows, numbered from 0, in one statement. */
-async function insertChunks(client: pg.PoolClient, message: string, pieces: Uint8Array[]): Promise<void> {
-  const values = pieces.map((_, seq) => `($1, ${seq}, $${seq + 2})`).join(", ");
-  await client.query(`INSERT INTO mail_chunks (message_id, seq, data) VALUES ${values}`, [message, ...pieces]);
-}
-
 /**
  * Octets of each row a read returns. node-postgres receives a bytea as a
  * hex string twice its size: at 16 KiB that string is young garbage,
