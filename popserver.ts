@@ -3,7 +3,7 @@
  * userlogincred.txt read and delete the mail in ROOT/<User>/mymailbox.
  *
  * Usage: deno task pop3 <pop3_port> [--root DIR] [--host ADDR]
- *   [--tls-cert FILE --tls-key FILE [--tls-port PORT]]
+ *   [--tls-cert FILE --tls-key FILE [--tls-port PORT]] [--http PORT [--http-tls]]
  *
  * @module
  */
@@ -18,5 +18,6 @@ await runMain(POP3_USAGE, async () => {
   const log = new StderrLog();
   const server = await startPop3Server(config, log);
   if (server.tlsAddress) console.log(`popserver listening for implicit TLS on ${server.tlsAddress}`);
+  if (server.httpUrl) console.log(`popserver web inbox and API at ${server.httpUrl}`);
   serveUntilSignal("popserver", server, config.root, log);
 });

@@ -22,7 +22,7 @@ export interface LoginAttempt {
   /** The client's IP address. */
   clientAddress: string;
   /** Which server asks, for the log. */
-  service: "smtp" | "pop3";
+  service: "smtp" | "pop3" | "http";
   /** Failed logins earlier in the same session. */
   sessionFailures: number;
   /** True once the client is gone: an attempt that had to wait for its turn is then dropped unchecked ("locked"). */

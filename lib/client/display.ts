@@ -87,8 +87,8 @@ export async function renderRaw(raw: Uint8Array, why: string, options: RenderOpt
   return lines.join("\n") + "\n";
 }
 
-/** Where the header block ends: after its empty line, at most `MAX_HEADER` octets in. */
-function headerEnd(raw: Uint8Array): number {
+/** Where the header block ends: after its empty line, at most `MAX_HEADER` (64 KiB) octets in. */
+export function headerEnd(raw: Uint8Array): number {
   const limit = Math.min(raw.length, MAX_HEADER);
   for (let i = raw.indexOf(0x0a); i >= 0 && i < limit; i = raw.indexOf(0x0a, i + 1)) {
     if (raw[i + 1] === 0x0a) return i + 2;
@@ -111,7 +111,7 @@ function headerLines(email: Email, timeZone: string | undefined): string[] {
 }
 
 /** Formats addresses as "Name <address>" (or the bare address), groups as "Name: members;". */
-function formatAddresses(addresses: readonly Address[]): string {
+export function formatAddresses(addresses: readonly Address[]): string {
   return addresses.map((a) => {
     if (a.group !== undefined) return `${a.name}: ${formatAddresses(a.group)};`;
     return a.name === "" ? a.address : `${a.name} <${a.address}>`;

@@ -15,11 +15,12 @@ import {
 import { parseTlsFlags, TLS_FLAGS, TLS_USAGE, type TlsConfig } from "../tls_setup.ts";
 import { parseStoreFlag, STORE_FLAG, STORE_USAGE, type StoreChoice } from "../mailbox/open_store.ts";
 import { parseTraceFlags, TRACE_FLAGS, TRACE_USAGE } from "../trace/flags.ts";
+import { HTTP_FLAGS, HTTP_USAGE, type HttpConfig, parseHttpFlags } from "../http/config.ts";
 import type { TraceFormat } from "../trace/record.ts";
 
 /** One-line usage of `popserver.ts`. */
 export const POP3_USAGE = "popserver.ts <pop3_port> [--root DIR] [--host ADDR] [--max-connections N] " +
-  `[--idle-timeout SECONDS] [--max-errors N] ${CONNECTION_FLAGS_USAGE} ${LOGIN_FLAGS_USAGE} ${TLS_USAGE} ${STORE_USAGE} ${TRACE_USAGE}`;
+  `[--idle-timeout SECONDS] [--max-errors N] ${CONNECTION_FLAGS_USAGE} ${LOGIN_FLAGS_USAGE} ${TLS_USAGE} ${STORE_USAGE} ${TRACE_USAGE} ${HTTP_USAGE}`;
 
 /** Everything `popserver.ts` is told on its command line. */
 export interface Pop3Config {
@@ -45,6 +46,8 @@ export interface Pop3Config {
   store: StoreChoice;
   /** How `--trace` writes every session to stdout; undefined when it is off. */
   trace?: TraceFormat;
+  /** The web inbox and JSON API (`--http`); undefined when off. */
+  http?: HttpConfig;
 }
 
 /**
@@ -64,6 +67,7 @@ export function parsePop3Args(args: string[]): Pop3Config {
     ...TLS_FLAGS,
     ...STORE_FLAG,
     ...TRACE_FLAGS,
+    ...HTTP_FLAGS,
   }, { count: 1, names: "pop3_port" });
   const positive = (name: string) => positiveFlag(values, name);
   return {
@@ -78,5 +82,6 @@ export function parsePop3Args(args: string[]): Pop3Config {
     tls: parseTlsFlags(values),
     store: parseStoreFlag(values),
     trace: parseTraceFlags(values),
+    http: parseHttpFlags(values),
   };
 }

@@ -19,6 +19,7 @@ import { err } from "./reply.ts";
 import { Pop3Session } from "./session.ts";
 import { Pop3Trace } from "./session_trace.ts";
 import { TraceSink } from "../trace/sink.ts";
+import { type RunningHttpServer, startHttpServer } from "../http/server.ts";
 
 /** Longest POP3 command line, CRLF included (RFC 2449 §4). */
 const COMMAND_LINE = 255;
@@ -28,23 +29,27 @@ const MAX_LINE_RUN = 64 * 1024;
 
 /**
  * Opens the data root, loads the certificate and starts listening; log
- * lines go to `log`.
+ * lines go to `log`. With `config.http`, the web inbox and JSON API are
+ * served too, from the same store and logins; `httpUrl` says where.
  *
  * @throws {SyntaxError} when userlogincred.txt is malformed
  * @throws {UsageError} when the certificate or key cannot be used
  */
-export async function startPop3Server(config: Pop3Config, log: StderrLog): Promise<ServerPair> {
+export async function startPop3Server(
+  config: Pop3Config,
+  log: StderrLog,
+): Promise<ServerPair & { httpUrl?: string }> {
   const opened = await openDataRoot(config.root, config.store, { program: "popserver", log: (line) => log.line(line) });
   const { users } = opened;
   const store = opened.store.store;
   const tls = await loadTls(config.tls);
   const host = hostname();
   const auth = new Authenticator({ users, ...config.login, log: (line) => log.line(line) });
+  const logLine = (line: string) => log.line(line);
   const sink = config.trace === undefined
     ? undefined
     : new TraceSink({ format: config.trace, protocol: "pop3", onError: (line) => log.line(line) });
   const serve = (implicitTls: boolean) => async (socket: Socket, slot: SessionSlot): Promise<void> => {
-    const logLine = (line: string) => log.line(line);
     const accepted = await acceptConnection(socket, {
       implicitTls,
       tls,
@@ -77,7 +82,8 @@ export async function startPop3Server(config: Pop3Config, log: StderrLog): Promi
       trace,
     });
   };
-  return await startListeners(config, {
+  let http: RunningHttpServer | undefined;
+  const pair = await startListeners(config, {
     log: (line) => log.line(line),
     refuse: (socket, reason, implicitTls) => {
       log.line(`${new Date().toISOString()} pop3 refused client=${socket.remoteAddress} reason=${reason}`);
@@ -88,8 +94,25 @@ export async function startPop3Server(config: Pop3Config, log: StderrLog): Promi
     },
     serve,
     release: async () => {
+      await http?.shutdown();
       await opened.store.close();
       await sink?.close();
     },
   });
+  if (config.http === undefined) return pair;
+  try {
+    const httpTls = config.http.tls ? tls : undefined;
+    http = await startHttpServer({
+      host: config.host,
+      port: config.http.port,
+      tls: httpTls,
+      store,
+      auth,
+      log: logLine,
+    });
+  } catch (error) {
+    await pair.shutdown(0);
+    throw error;
+  }
+  return { ...pair, httpUrl: http.url };
 }

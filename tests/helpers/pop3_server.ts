@@ -51,14 +51,17 @@ export interface MailServers {
 /**
  * Runs `fn` against a fresh smtpmail and popserver on one new root, then
  * stops both (SIGTERM, or nothing if `fn` already ended them) and removes the
- * root, whatever `fn` did.
+ * root, whatever `fn` did. `prepare`, if given, fills the root (e.g. writes
+ * mailboxes) before the servers start.
  */
 export async function withMailServers<T>(
   popFlags: string[],
   fn: (servers: MailServers) => Promise<T>,
+  prepare?: (root: string) => Promise<void>,
 ): Promise<T> {
   const temp = await makeTempRoot();
   try {
+    await prepare?.(temp.root);
     const smtp = await startSmtp({ root: temp });
     try {
       const pop3 = await startPop3(temp, popFlags);

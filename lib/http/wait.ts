@@ -1,0 +1,68 @@
+/**
+ * `GET /api/v1/wait`: waits for the first message to an address that
+ * arrives after the call, by listing the mailbox now and then (the store
+ * contract has no notification, and this works over files and PostgreSQL
+ * alike).
+ *
+ * @module
+ */
+
+import type { MailRecord, MailStore } from "../mailbox/store.ts";
+
+/** How often the mailbox is listed while waiting, in milliseconds. */
+const POLL_MS = 250;
+
+/**
+ * Whether the address list `to` (a To header's value) names `address`,
+ * case-insensitively: as the whole value, or between the list's
+ * delimiters (`<>`, commas, spaces).
+ */
+export function namesAddress(to: string, address: string): boolean {
+  const haystack = to.toLowerCase();
+  const needle = address.toLowerCase();
+  for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + 1)) {
+    const before = at === 0 ? "" : haystack[at - 1];
+    const after = haystack[at + needle.length] ?? "";
+    if (/^[\s<,:;"]?$/.test(before) && /^[\s>,;"]?$/.test(after)) return true;
+  }
+  return false;
+}
+
+/**
+ * Resolves to the first message addressed to `address` (its To header)
+ * that reaches `user`'s mailbox after the call, or undefined when none has
+ * within `timeoutMs` or `signal` aborts first.
+ *
+ * Arrival times have a resolution of a second, so the messages of this
+ * second and the one before that are already there count as old.
+ */
+export async function waitForMessage(
+  store: MailStore,
+  options: { user: string; address: string; timeoutMs: number; signal: AbortSignal },
+): Promise<MailRecord | undefined> {
+  const since = Math.floor(Date.now() / 1000) * 1000 - 1000;
+  const recent = (records: MailRecord[]) => records.filter((r) => r.received.getTime() >= since);
+  const old = new Set(recent(await store.list(options.user)).map((r) => r.id));
+  const deadline = Date.now() + options.timeoutMs;
+  while (!options.signal.aborted && Date.now() < deadline) {
+    await pause(Math.min(POLL_MS, deadline - Date.now()), options.signal);
+    const found = recent(await store.list(options.user)).find((r) =>
+      !old.has(r.id) && namesAddress(r.to, options.address)
+    );
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** Resolves after `ms` milliseconds, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    signal.addEventListener("abort", done);
+  });
+}
