@@ -143,28 +143,26 @@ async function message(user: string, id: string, ctx: ApiContext): Promise<Respo
   return found === undefined ? noMessage() : json(found.detail);
 }
 
-async function raw(user: string, id: string, ctx: ApiContext): Promise<Response> {
+/** The message's source (`/raw`), or a 404. */
+export async function raw(user: string, id: string, ctx: ApiContext): Promise<Response> {
   const opened = await ctx.view.open(user, id);
   if (opened === undefined) return noMessage();
-  return rawResponse(opened.record, opened.body, "inline");
+  return rawResponse(opened.record, opened.body);
 }
 
-/** The message's source as stored, streamed, as `message/rfc822` text that no browser renders. */
-export function rawResponse(
-  record: MailRecord,
-  body: ReadableStream<Uint8Array>,
-  disposition: "inline" | "attachment",
-): Response {
+/** The message's source as stored, streamed, as plain text that no browser renders as anything else. */
+export function rawResponse(record: MailRecord, body: ReadableStream<Uint8Array>): Response {
   return new Response(body, {
     headers: {
       "Content-Type": "text/plain; charset=utf-8",
       "Content-Length": String(record.size),
-      "Content-Disposition": disposition === "inline" ? "inline" : attachmentDisposition(`${record.id}.eml`),
+      "Content-Security-Policy": "sandbox; default-src 'none'",
     },
   });
 }
 
-async function attachment(user: string, id: string, index: number, ctx: ApiContext): Promise<Response> {
+/** Attachment `index` of the message as a download, or a 404. */
+export async function attachment(user: string, id: string, index: number, ctx: ApiContext): Promise<Response> {
   const found = await decoded(user, id, ctx.view);
   if (found === undefined) return noMessage();
   const part = found.email && attachmentBytes(found.email, index);

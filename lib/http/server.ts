@@ -8,12 +8,13 @@
 import type { Authenticator } from "../auth/authenticator.ts";
 import type { MailStore } from "../mailbox/store.ts";
 import type { TlsCredentials } from "../net/tls.ts";
-import { apiCall, type ApiContext, apiLogin } from "./api.ts";
+import { apiCall, apiLogin } from "./api.ts";
 import { RequestIdentifier } from "./identify.ts";
 import { MailboxView } from "./mailbox_view.ts";
 import { jsonError, secured, unauthorized } from "./responses.ts";
 import { route } from "./routes.ts";
 import { SessionTable } from "./sessions.ts";
+import { loginRequired, publicPage, userPage, type WebContext } from "./web.ts";
 
 /** What the HTTP server needs. */
 export interface HttpServerOptions {
@@ -52,12 +53,13 @@ const MAX_SESSIONS = 10_000;
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const stopping = new AbortController();
   const sessions = new SessionTable({ lifetimeMs: SESSION_LIFETIME_MS, maxSessions: MAX_SESSIONS });
-  const ctx: ApiContext = {
+  const ctx: WebContext = {
     store: options.store,
     view: new MailboxView(options.store),
     sessions,
     identifier: new RequestIdentifier({ auth: options.auth, sessions }),
     stopping: stopping.signal,
+    secure: options.tls !== undefined,
   };
   const identity = options.tls ? await options.tls.current() : undefined;
   if (identity !== undefined && "error" in identity) throw new Error(identity.error);
@@ -83,8 +85,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   };
 }
 
-/** Routes one request and checks who sends it. */
-async function handle(request: Request, clientAddress: string, ctx: ApiContext): Promise<Response> {
+/** Routes one request and checks who sends it: the API answers 401 in JSON, a page with the login form. */
+async function handle(request: Request, clientAddress: string, ctx: WebContext): Promise<Response> {
   const url = new URL(request.url);
   const target = route(request.method, url.pathname);
   if (target.kind === "not-found") return jsonError(404, "Not found");
@@ -97,5 +99,8 @@ async function handle(request: Request, clientAddress: string, ctx: ApiContext):
     if (typeof identity === "string") return unauthorized(identity);
     return await apiCall(target, request, identity, ctx);
   }
-  return jsonError(404, "Not found");
+  const open = await publicPage(target, request, clientAddress, ctx);
+  if (open !== undefined) return open;
+  const identity = await ctx.identifier.identify(request, clientAddress);
+  return typeof identity === "string" ? loginRequired() : await userPage(target, request, identity, ctx);
 }

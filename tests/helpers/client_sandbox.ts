@@ -142,7 +142,7 @@ interface ServerStart {
 
 /**
  * The servers `mode` starts, read from deno.json: `deno task smtp PORT FLAGS & deno task pop3 PORT FLAGS`,
- * each with the Deno flags of its own task, on port 0 instead of the README's.
+ * each with the Deno flags of its own task, on port 0 instead of the README's (for every listener).
  */
 async function serverCommands(mode: ServerMode): Promise<ServerStart[]> {
   const tasks: Record<string, string> = JSON.parse(await Deno.readTextFile(join(REPO_ROOT, "deno.json"))).tasks;
@@ -156,7 +156,8 @@ async function serverCommands(mode: ServerMode): Promise<ServerStart[]> {
     return {
       script: words[scriptAt],
       permissions: words.slice(2, scriptAt),
-      args: ["0", ...flags.map((flag, i) => i === tlsAt + 1 && tlsAt >= 0 ? "0" : flag)],
+      // The other listeners' ports too (--tls-port, --http): free ones, not the README's.
+      args: ["0", ...flags.map((flag, i) => ["--tls-port", "--http"].includes(flags[i - 1]) ? "0" : flag)],
       ready: name === "smtp" ? SMTP_READY : POP3_READY,
       port,
       tlsPort,
