@@ -6,9 +6,8 @@
  * @module
  */
 
-import type { MailRecord, MailStore } from "../mailbox/store.ts";
 import type { Identity, RequestIdentifier } from "./identify.ts";
-import type { MailboxView } from "./mailbox_view.ts";
+import type { MailboxView, MessageSummary } from "./mailbox_view.ts";
 import { attachmentBytes, decodeMessage, HEADER_PREFIX, MAX_DECODE } from "./message_json.ts";
 import { attachmentDisposition, json, jsonError, unauthorized } from "./responses.ts";
 import type { Route } from "./routes.ts";
@@ -17,8 +16,6 @@ import { waitForMessage } from "./wait.ts";
 
 /** What the API's handlers share. */
 export interface ApiContext {
-  /** The store, for the long poll. */
-  store: MailStore;
   /** The mailboxes. */
   view: MailboxView;
   /** Login tokens. */
@@ -42,7 +39,7 @@ export const IN_USE =
   "The mailbox is open in a POP3 session: nothing was deleted; try again once that session has ended";
 
 /** A list entry as the API gives it. */
-export function summary(r: MailRecord): Record<string, string | number> {
+export function summary(r: MessageSummary): Record<string, string | number> {
   return { id: r.id, from: r.from, to: r.to, subject: r.subject, date: r.received.toISOString(), size: r.size };
 }
 
@@ -151,7 +148,7 @@ export async function raw(user: string, id: string, ctx: ApiContext): Promise<Re
 }
 
 /** The message's source as stored, streamed, as plain text that no browser renders as anything else. */
-export function rawResponse(record: MailRecord, body: ReadableStream<Uint8Array>): Response {
+export function rawResponse(record: MessageSummary, body: ReadableStream<Uint8Array>): Response {
   return new Response(body, {
     headers: {
       "Content-Type": "text/plain; charset=utf-8",
@@ -197,7 +194,7 @@ async function wait(user: string, params: URLSearchParams, signal: AbortSignal, 
   if (address === "" || address.length > 320 || seconds === undefined || seconds > MAX_WAIT_SECONDS) {
     return jsonError(400, `Use to=ADDRESS and timeout=SECONDS (0 to ${MAX_WAIT_SECONDS})`);
   }
-  const found = await waitForMessage(ctx.store, {
+  const found = await waitForMessage(ctx.view, {
     user,
     address,
     timeoutMs: seconds * 1000,

@@ -4,18 +4,27 @@
  * the list, newest first; one message's octets as a stream; deletion under
  * the POP3 session lock.
  *
+ * Each request reads a maildrop opened for it without the session lock
+ * (`Maildrop`): a snapshot holding a few dozen octets per message, of which
+ * only the messages shown are read, so memory stays flat in the mailbox's
+ * size and a message is never seen half-written.
+ *
  * @module
  */
 
-import type { MailRecord, MailStore } from "../mailbox/store.ts";
+import type { Maildrop, MailRecord, MailStore } from "../mailbox/store.ts";
+import { parseRecordHeader } from "../mailbox/record.ts";
 import { unstuffStream } from "./unstuff.ts";
+
+/** A message as the list shows it. */
+export type MessageSummary = Pick<MailRecord, "id" | "from" | "to" | "subject" | "received" | "size">;
 
 /** One page of a mailbox's list. */
 export interface MessagePage {
   /** Messages matching the query, in all. */
   total: number;
   /** The messages of the page, newest first. */
-  messages: MailRecord[];
+  messages: MessageSummary[];
 }
 
 /** Which page to list. */
@@ -37,8 +46,15 @@ export type RemoveOutcome =
   /** No such message. */
   | "not-found";
 
-/** How often a read is tried again when the mailbox was rewritten under it. */
-const READ_TRIES = 3;
+/** The ids of the last few messages, which `arrivals` looks behind. */
+export type EndMark = ReadonlySet<string>;
+
+/** How many ids an `EndMark` holds: deletions of that many of the newest messages at once still leave one to find. */
+const MARK_IDS = 64;
+
+/** The most octets of a record read for its header block. */
+const HEADER_LIMIT = 64 * 1024;
+const HEADER_END = new Uint8Array([0x0d, 0x0a, 0x0d, 0x0a]);
 
 /** A user's mailbox as the web inbox sees it. */
 export class MailboxView {
@@ -49,102 +65,188 @@ export class MailboxView {
     this.#store = store;
   }
 
-  /** A page of the messages matching `request.query`, newest first, and how many match in all. */
+  /**
+   * A page of the messages matching `request.query`, newest first, and how
+   * many match in all. Without a query only the page's messages are read;
+   * a query reads every message's header block, one at a time.
+   */
   async page(user: string, request: PageRequest): Promise<MessagePage> {
     const words = request.query.toLowerCase().split(/\s+/).filter((w) => w !== "");
-    const records = await this.#store.list(user);
-    const matching = words.length === 0 ? records : records.filter((r) => matches(r, words));
-    const end = Math.max(0, matching.length - request.start);
-    const begin = Math.max(0, end - request.limit);
-    return { total: matching.length, messages: matching.slice(begin, end).reverse() };
+    return await this.#reading(user, async (maildrop) => {
+      const messages: MessageSummary[] = [];
+      if (words.length === 0) {
+        const first = maildrop.count - 1 - request.start;
+        for (let i = first; i >= 0 && i > first - request.limit; i--) messages.push(await summarize(maildrop, i));
+        return { total: maildrop.count, messages };
+      }
+      let total = 0;
+      for (let i = maildrop.count - 1; i >= 0; i--) {
+        const summary = await summarize(maildrop, i);
+        if (!matches(summary, words)) continue;
+        if (total >= request.start && messages.length < request.limit) messages.push(summary);
+        total++;
+      }
+      return { total, messages };
+    });
   }
 
   /** The message with id `id`, or undefined. */
-  async find(user: string, id: string): Promise<MailRecord | undefined> {
-    return (await this.#store.list(user)).find((r) => r.id === id);
+  async find(user: string, id: string): Promise<MessageSummary | undefined> {
+    return await this.#reading(user, async (maildrop) => {
+      const i = indexOf(maildrop, id);
+      return i < 0 ? undefined : await summarize(maildrop, i);
+    });
   }
 
   /**
    * The message's octets (as POP3 RETR gives them, without the terminator)
-   * as a stream, or undefined when there is no such message.
-   *
-   * A POP3 session's QUIT may rewrite the mailbox between the listing and
-   * the read, when another record's offset could point elsewhere; so after
-   * the read has begun, the mailbox is listed again, and the read counts
-   * only when the message is still where it was (deletions keep the order,
-   * so then it was there all along). Otherwise it is tried again.
-   *
-   * @throws {Error} when the mailbox kept changing under `READ_TRIES` reads
+   * as a stream, or undefined when there is no such message. The maildrop
+   * stays open until the stream ends or is cancelled.
    */
-  async open(user: string, id: string): Promise<{ record: MailRecord; body: ReadableStream<Uint8Array> } | undefined> {
-    for (let tries = 0; tries < READ_TRIES; tries++) {
-      const record = await this.find(user, id);
-      if (record === undefined) return undefined;
-      const reader = this.#store.read(user, record).getReader();
-      let first: ReadableStreamReadResult<Uint8Array>;
-      try {
-        first = await reader.read();
-      } catch {
-        continue;
-      }
-      const again = await this.find(user, id);
-      if (again?.offset === record.offset && again.storedLength === record.storedLength) {
-        return { record, body: resumed(first, reader).pipeThrough(unstuffStream(record.size)) };
-      }
-      await reader.cancel();
-      if (again === undefined) return undefined;
+  async open(
+    user: string,
+    id: string,
+  ): Promise<{ record: MessageSummary; body: ReadableStream<Uint8Array> } | undefined> {
+    const maildrop = await this.#store.openMaildrop(user);
+    let handedOver = false;
+    try {
+      const i = indexOf(maildrop, id);
+      if (i < 0) return undefined;
+      const record = await summarize(maildrop, i);
+      const chunks = maildrop.read(i);
+      const iterator = Symbol.asyncIterator in chunks
+        ? chunks[Symbol.asyncIterator]()
+        : (chunks as Iterable<Uint8Array>)[Symbol.iterator]();
+      const stored = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          try {
+            const next = await iterator.next();
+            // A chunk is valid only until the maildrop yields the next: the stream keeps a copy.
+            if (!next.done) return controller.enqueue(next.value.slice());
+            controller.close();
+            maildrop.close();
+          } catch (error) {
+            maildrop.close();
+            controller.error(error);
+          }
+        },
+        async cancel() {
+          await iterator.return?.();
+          maildrop.close();
+        },
+      }, { highWaterMark: 0 });
+      handedOver = true;
+      return { record, body: stored.pipeThrough(unstuffStream(record.size)) };
+    } finally {
+      if (!handedOver) maildrop.close();
     }
-    throw new Error(`Cannot read message ${id} of ${user}: the mailbox kept changing`);
   }
 
-  /** The whole message in memory, or undefined when there is no such message. */
-  async bytes(user: string, id: string): Promise<{ record: MailRecord; bytes: Uint8Array } | undefined> {
-    const opened = await this.open(user, id);
-    if (opened === undefined) return undefined;
-    return { record: opened.record, bytes: new Uint8Array(await new Response(opened.body).arrayBuffer()) };
+  /** The messages with the given ids, newest first. */
+  async select(user: string, ids: ReadonlySet<string>): Promise<MessageSummary[]> {
+    return await this.#reading(user, async (maildrop) => {
+      const found: MessageSummary[] = [];
+      for (let i = maildrop.count - 1; i >= 0; i--) {
+        if (ids.has(maildrop.id(i))) found.push(await summarize(maildrop, i));
+      }
+      return found;
+    });
+  }
+
+  /** Where the mailbox ends now: the ids of its last `MARK_IDS` messages, for `arrivals`. */
+  async end(user: string): Promise<EndMark> {
+    return await this.#reading(user, (maildrop) => Promise.resolve(endOf(maildrop)));
   }
 
   /**
-   * Deletes the messages with the given ids, or every message listed now
-   * (`"all"`), as POP3's QUIT does: atomically and durably (`MailStore.remove`),
-   * and only while no POP3 session holds the mailbox, whose lock it takes
-   * meanwhile.
+   * The messages that came after `mark` (those behind the last message of
+   * the mark still there), oldest first, and the mark of the end now. When
+   * every message of the mark has been deleted, none count as new.
+   */
+  async arrivals(user: string, mark: EndMark): Promise<{ messages: MessageSummary[]; mark: EndMark }> {
+    return await this.#reading(user, async (maildrop) => {
+      let i = maildrop.count - 1;
+      while (i >= 0 && !mark.has(maildrop.id(i))) i--;
+      const messages: MessageSummary[] = [];
+      if (i >= 0 || mark.size === 0) {
+        for (let k = i + 1; k < maildrop.count; k++) messages.push(await summarize(maildrop, k));
+      }
+      return { messages, mark: endOf(maildrop) };
+    });
+  }
+
+  /**
+   * Deletes the messages with the given ids, or every message there now
+   * (`"all"`), as POP3's QUIT does: atomically and durably
+   * (`MailStore.remove`), and only while no POP3 session holds the
+   * mailbox, whose lock it takes meanwhile.
    */
   async remove(user: string, ids: ReadonlySet<string> | "all"): Promise<RemoveOutcome> {
-    const records = await this.#store.list(user);
-    const doomed = ids === "all" ? new Set(records.map((r) => r.id)) : ids;
-    const present = records.filter((r) => doomed.has(r.id)).length;
-    if (ids !== "all" && present === 0) return "not-found";
+    const present = await this.#reading(user, (maildrop) => {
+      const all = Array.from({ length: maildrop.count }, (_, i) => maildrop.id(i));
+      return Promise.resolve(ids === "all" ? all : all.filter((id) => ids.has(id)));
+    });
+    if (ids !== "all" && present.length === 0) return "not-found";
     const lock = await this.#store.lockSession(user);
     if (lock === null) return "in-use";
     try {
-      await this.#store.remove(user, doomed);
+      await this.#store.remove(user, new Set(present));
     } finally {
       await lock.release();
     }
-    return { removed: present };
+    return { removed: present.length };
+  }
+
+  /** Runs `fn` over a maildrop opened for it, closed afterwards. */
+  async #reading<T>(user: string, fn: (maildrop: Maildrop) => Promise<T>): Promise<T> {
+    const maildrop = await this.#store.openMaildrop(user);
+    try {
+      return await fn(maildrop);
+    } finally {
+      maildrop.close();
+    }
   }
 }
 
-/** Whether each word appears in the record's sender, recipient or subject. */
-function matches(record: MailRecord, words: string[]): boolean {
-  const text = `${record.from}\n${record.to}\n${record.subject}`.toLowerCase();
-  return words.every((word) => text.includes(word));
+/** The ids of the maildrop's last `MARK_IDS` records. */
+function endOf(maildrop: Maildrop): EndMark {
+  const ids = new Set<string>();
+  for (let i = maildrop.count - 1; i >= Math.max(0, maildrop.count - MARK_IDS); i--) ids.add(maildrop.id(i));
+  return ids;
 }
 
-/** A stream of `first` and then the rest of `reader`. */
-function resumed(
-  first: ReadableStreamReadResult<Uint8Array>,
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-): ReadableStream<Uint8Array> {
-  let pending: ReadableStreamReadResult<Uint8Array> | undefined = first;
-  return new ReadableStream({
-    async pull(controller) {
-      const next = pending ?? await reader.read();
-      pending = undefined;
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-    cancel: (reason) => reader.cancel(reason),
-  }, { highWaterMark: 0 });
+/** The number of the record with id `id`, or -1. */
+function indexOf(maildrop: Maildrop, id: string): number {
+  for (let i = maildrop.count - 1; i >= 0; i--) if (maildrop.id(i) === id) return i;
+  return -1;
+}
+
+/** Reads record `i`'s header block (at most `HEADER_LIMIT` octets of it) and what the list shows of it. */
+async function summarize(maildrop: Maildrop, i: number): Promise<MessageSummary> {
+  const header = new Uint8Array(Math.min(HEADER_LIMIT, maildrop.storedLength(i)));
+  let filled = 0;
+  for await (const chunk of maildrop.read(i)) {
+    const take = Math.min(chunk.length, header.length - filled);
+    header.set(chunk.subarray(0, take), filled);
+    filled += take;
+    if (filled === header.length || includes(header.subarray(Math.max(0, filled - take - 3), filled), HEADER_END)) {
+      break;
+    }
+  }
+  const { from, to, subject, received } = parseRecordHeader(header.subarray(0, filled));
+  return { id: maildrop.id(i), from, to, subject, received, size: maildrop.size(i) };
+}
+
+/** Whether `bytes` holds `part`. */
+function includes(bytes: Uint8Array, part: Uint8Array): boolean {
+  for (let at = bytes.indexOf(part[0]); at >= 0; at = bytes.indexOf(part[0], at + 1)) {
+    if (part.every((b, k) => bytes[at + k] === b)) return true;
+  }
+  return false;
+}
+
+/** Whether each word appears in the message's sender, recipient or subject. */
+function matches(message: MessageSummary, words: string[]): boolean {
+  const text = `${message.from}\n${message.to}\n${message.subject}`.toLowerCase();
+  return words.every((word) => text.includes(word));
 }

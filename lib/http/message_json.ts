@@ -10,7 +10,7 @@
 import PostalMime, { type Attachment, type Email } from "postal-mime";
 import { formatAddresses, headerEnd } from "../client/display.ts";
 import { mimeRisk } from "../client/mime_scan.ts";
-import type { MailRecord } from "../mailbox/store.ts";
+import type { MessageSummary } from "./mailbox_view.ts";
 
 /** The largest message decoded whole, as the terminal client fetches at most (`MAX_FETCH`). */
 export const MAX_DECODE = 32 * 1024 * 1024;
@@ -77,7 +77,7 @@ export interface DecodedMessage {
  *
  * @param bytes the message, or at least its first `HEADER_PREFIX` octets when it is larger than `MAX_DECODE`
  */
-export async function decodeMessage(record: MailRecord, bytes: Uint8Array): Promise<DecodedMessage> {
+export async function decodeMessage(record: MessageSummary, bytes: Uint8Array): Promise<DecodedMessage> {
   let why = record.size > MAX_DECODE ? `it is larger than ${MAX_DECODE / 1024 / 1024} MiB` : mimeRisk(bytes);
   let email: Email | undefined;
   if (why === undefined) {
@@ -102,7 +102,7 @@ export function attachmentBytes(
 }
 
 /** Builds the API's view from postal-mime's. */
-function describe(record: MailRecord, email: Email | undefined, undecoded: string | null): MessageDetail {
+function describe(record: MessageSummary, email: Email | undefined, undecoded: string | null): MessageDetail {
   const body = undecoded === null && email !== undefined;
   return {
     id: record.id,

@@ -9,9 +9,9 @@
  */
 
 import { formatSize } from "../client/display.ts";
-import type { MailRecord } from "../mailbox/store.ts";
 import { type Html, html, type HtmlValue } from "./html.ts";
 import type { MessageDetail } from "./message_json.ts";
+import type { MessageSummary } from "./mailbox_view.ts";
 
 /** The frame every page shares. */
 function layout(title: string, body: HtmlValue, user?: { name: string; csrf: string }): Html {
@@ -56,7 +56,7 @@ export interface ListPageData {
   /** The user and the CSRF token of the session. */
   user: { name: string; csrf: string };
   /** The messages of the page, newest first. */
-  messages: MailRecord[];
+  messages: MessageSummary[];
   /** Messages matching the query in all. */
   total: number;
   /** How many newer ones come before this page. */
@@ -196,7 +196,7 @@ ${
 
 /** Asks to confirm a deletion of the messages `ids` (all when `all`), showing their subjects. */
 export function confirmPage(
-  data: { user: { name: string; csrf: string }; all: boolean; messages: MailRecord[] },
+  data: { user: { name: string; csrf: string }; all: boolean; messages: MessageSummary[] },
 ): Html {
   const count = data.all ? "all messages" : `${data.messages.length} message${data.messages.length === 1 ? "" : "s"}`;
   const ids = data.messages.map((m) => html`<input type="hidden" name="id" value="${m.id}">`);

@@ -54,7 +54,6 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const stopping = new AbortController();
   const sessions = new SessionTable({ lifetimeMs: SESSION_LIFETIME_MS, maxSessions: MAX_SESSIONS });
   const ctx: WebContext = {
-    store: options.store,
     view: new MailboxView(options.store),
     sessions,
     identifier: new RequestIdentifier({ auth: options.auth, sessions }),

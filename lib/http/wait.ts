@@ -1,13 +1,13 @@
 /**
  * `GET /api/v1/wait`: waits for the first message to an address that
- * arrives after the call, by listing the mailbox now and then (the store
- * contract has no notification, and this works over files and PostgreSQL
- * alike).
+ * arrives after the call, by looking at the mailbox's end now and then (the
+ * store contract has no notification, and this works over files and
+ * PostgreSQL alike).
  *
  * @module
  */
 
-import type { MailRecord, MailStore } from "../mailbox/store.ts";
+import type { MailboxView, MessageSummary } from "./mailbox_view.ts";
 
 /** How often the mailbox is listed while waiting, in milliseconds. */
 const POLL_MS = 250;
@@ -32,24 +32,19 @@ export function namesAddress(to: string, address: string): boolean {
  * Resolves to the first message addressed to `address` (its To header)
  * that reaches `user`'s mailbox after the call, or undefined when none has
  * within `timeoutMs` or `signal` aborts first.
- *
- * Arrival times have a resolution of a second, so the messages of this
- * second and the one before that are already there count as old.
  */
 export async function waitForMessage(
-  store: MailStore,
+  view: MailboxView,
   options: { user: string; address: string; timeoutMs: number; signal: AbortSignal },
-): Promise<MailRecord | undefined> {
-  const since = Math.floor(Date.now() / 1000) * 1000 - 1000;
-  const recent = (records: MailRecord[]) => records.filter((r) => r.received.getTime() >= since);
-  const old = new Set(recent(await store.list(options.user)).map((r) => r.id));
+): Promise<MessageSummary | undefined> {
+  let mark = await view.end(options.user);
   const deadline = Date.now() + options.timeoutMs;
   while (!options.signal.aborted && Date.now() < deadline) {
     await pause(Math.min(POLL_MS, deadline - Date.now()), options.signal);
-    const found = recent(await store.list(options.user)).find((r) =>
-      !old.has(r.id) && namesAddress(r.to, options.address)
-    );
+    const arrived = await view.arrivals(options.user, mark);
+    const found = arrived.messages.find((m) => namesAddress(m.to, options.address));
     if (found !== undefined) return found;
+    mark = arrived.mark;
   }
   return undefined;
 }

@@ -116,7 +116,7 @@ async function messageHtml(user: string, id: string, images: boolean, ctx: WebCo
 async function confirmDeletion(params: URLSearchParams, me: { name: string; csrf: string }, ctx: WebContext) {
   const all = params.get("all") === "1";
   const ids = new Set(params.getAll("id"));
-  const messages = all ? [] : (await ctx.store.list(me.name)).filter((r) => ids.has(r.id)).reverse();
+  const messages = all ? [] : await ctx.view.select(me.name, ids);
   if (!all && messages.length === 0) {
     return page(noticePage("Nothing selected", "Select the messages to delete first.", me), { status: 400 });
   }

@@ -112,6 +112,12 @@ export interface SessionLock {
  * deletions meanwhile. Deliveries only append; rewrites (a withdrawal of a
  * copy whose delivery failed included) replace the file, and a file
  * maildrop reads the file it opened: what it serves never changes.
+ *
+ * A maildrop may also be opened without the session lock, to read only
+ * (the web inbox does, while a POP3 session may hold the lock): it is then
+ * a snapshot of the records complete when it was opened. A file maildrop
+ * still serves exactly those; in a store that fetches each record when it
+ * is read (PostgreSQL), a read of a record deleted meanwhile rejects.
  */
 export interface Maildrop {
   /** Number of records. */
