@@ -1,13 +1,13 @@
 /**
  * POP3 benchmark: login+STAT, LIST+UIDL and RETR of every message on a
- * maildrop of 10,000 messages of 4 KiB, for our `popserver.ts` and, in the
- * same run, a private Dovecot (`dovecot-pop3d`) holding the same messages;
- * plus our server's peak memory with small and large maildrops.
- * See bench/POP3.md.
+ * maildrop of 10,000 messages of 4 KiB, for our `popserver.ts` on the file
+ * store and, in the same run, on the PostgreSQL store and a private Dovecot
+ * (`dovecot-pop3d`), all holding the same messages; plus our server's peak
+ * memory with small and large maildrops. See bench/POP3.md.
  *
  * Usage: deno run --allow-all bench/pop3_bench.ts [--messages 10000]
  *   [--size 4096] [--rounds 5] [--batch 100] [--rss-messages 1000]
- *   [--servers popserver,dovecot] [--timeout 300] [--check]
+ *   [--servers popserver,popserver-pg,dovecot] [--timeout 300] [--check]
  *
  * Exits 1 when a measurement fails or the servers disagree on the messages,
  * with `--check` also when a target is missed; 2 on bad arguments.
@@ -17,6 +17,8 @@
 
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { PostgresMailStore } from "../lib/mailbox/postgres/postgres_store.ts";
+import { freshDatabase, postgresUnavailable, removeCluster } from "./postgres_db.ts";
 import { freePort, peakRss, type RunningServer } from "./process.ts";
 import type { Pop3Login } from "./pop3/client.ts";
 import { breakdownList, formatBreakdown } from "./pop3/diagnose.ts";
@@ -53,6 +55,8 @@ export interface Pop3BenchOptions {
   rssMessages: number[];
   /** Whether Dovecot is measured too. */
   dovecot: boolean;
+  /** Whether our server on the PostgreSQL store is measured too. */
+  postgres: boolean;
   /** Time limit of one measurement. */
   timeoutMs: number;
   /** Exit 1 when a target is missed. */
@@ -60,7 +64,7 @@ export interface Pop3BenchOptions {
 }
 
 const USAGE = "usage: pop3_bench.ts [--messages 10000] [--size 4096] [--rounds 5] [--batch 100] " +
-  "[--rss-messages 1000[,100000]] [--servers popserver,dovecot] [--timeout SECONDS] [--check]";
+  "[--rss-messages 1000[,100000]] [--servers popserver,popserver-pg,dovecot] [--timeout SECONDS] [--check]";
 /** The user whose maildrop is measured. */
 const USER = "Andrew";
 
@@ -84,14 +88,14 @@ export function parseOptions(argv: string[]): Pop3BenchOptions {
       rounds: { type: "string", default: "5" },
       batch: { type: "string", default: "100" },
       "rss-messages": { type: "string", default: "1000" },
-      servers: { type: "string", default: "popserver,dovecot" },
+      servers: { type: "string", default: "popserver,popserver-pg,dovecot" },
       timeout: { type: "string", default: "300" },
       check: { type: "boolean", default: false },
     },
   });
   const servers = values.servers.split(",").map((s) => s.trim());
   for (const name of servers) {
-    if (name !== "popserver" && name !== "dovecot") throw new RangeError(`Cannot find server: ${name}`);
+    if (!["popserver", "popserver-pg", "dovecot"].includes(name)) throw new RangeError(`Cannot find server: ${name}`);
   }
   if (!servers.includes("popserver")) throw new RangeError("Cannot run without popserver: it is what is measured");
   const one = (name: keyof typeof values) => positiveInts(values[name] as string, name)[0];
@@ -102,6 +106,7 @@ export function parseOptions(argv: string[]): Pop3BenchOptions {
     batch: one("batch"),
     rssMessages: values["rss-messages"] === "0" ? [] : positiveInts(values["rss-messages"], "rss-messages"),
     dovecot: servers.includes("dovecot"),
+    postgres: servers.includes("popserver-pg"),
     timeoutMs: one("timeout") * 1000,
     check: values.check,
   };
@@ -150,13 +155,15 @@ async function measureRound(t: Target, opts: Pop3BenchOptions, octets: Map<strin
 async function compare(
   opts: Pop3BenchOptions,
   users: BenchUser[],
-): Promise<{ ours: ServerFigures; dovecot?: ServerFigures }> {
+): Promise<{ ours: ServerFigures; dovecot?: ServerFigures; postgres?: ServerFigures }> {
   const password = users.find((u) => u.name === USER)?.password;
   if (password === undefined) throw new Error(`Cannot find ${USER} in userlogincred.txt`);
   const temp = await tempDir("pop3_bench_");
   const dir = temp.path;
   const targets: Target[] = [];
   let setup: DovecotSetup | undefined;
+  let postgresStore: PostgresMailStore | undefined;
+  let postgres: Target | undefined;
   try {
     const oursRoot = join(dir, "popserver");
     await Deno.mkdir(oursRoot);
@@ -169,6 +176,16 @@ async function compare(
       figures: emptyFigures(),
     };
     targets.push(ours);
+    if (opts.postgres) {
+      const url = await freshDatabase();
+      postgresStore = await PostgresMailStore.open({ url, application: "pop3_bench", log: console.log });
+      const root = join(dir, "popserver-pg");
+      await Deno.mkdir(root);
+      const port = freePort();
+      const server = await start(await preparePopserver(root, port, ["--store", url]), port);
+      postgres = { name: "popserver-pg", login: { port, user: USER, password }, server, figures: emptyFigures() };
+      targets.push(postgres);
+    }
     if (opts.dovecot) {
       // Dovecot's unprivileged processes must pass through the temp dir.
       await Deno.chmod(dir, 0o711);
@@ -187,6 +204,7 @@ async function compare(
       opts.messages,
       opts.size,
       maildir ? (n, message) => writeMaildirMessage(maildir, n, message) : undefined,
+      postgresStore ? [postgresStore] : [],
     );
     await setup?.handOver();
     console.log(
@@ -200,9 +218,9 @@ async function compare(
       t.figures.firstLogin = first.ms;
       console.log(`  ${t.name.padEnd(9)} first login+STAT ${first.ms.toFixed(1)} ms (${first.value.count} messages)`);
     }
-    if (targets.length === 2) {
-      await checkSameMessages(targets[0].login, targets[1].login, opts.messages);
-      console.log("  same messages: RETR 1 and RETR last are byte-identical on both servers");
+    for (const other of targets.slice(1)) {
+      await checkSameMessages(ours.login, other.login, opts.messages);
+      console.log(`  same messages: RETR 1 and RETR last are byte-identical on popserver and ${other.name}`);
     }
     const octets = new Map<string, number>();
     for (let round = 1; round <= opts.rounds; round++) {
@@ -212,14 +230,21 @@ async function compare(
       for (const t of order) await measureRound(t, opts, octets);
     }
     ours.figures.peakRss = await peakRss(oursServer.pid);
+    if (postgres) postgres.figures.peakRss = await peakRss(postgres.server.pid);
     console.log(`\n${formatBreakdown(await breakdownList(oursRoot, USER, opts.rounds))}`);
-    return { ours: ours.figures, dovecot: targets[1]?.figures };
+    return {
+      ours: ours.figures,
+      dovecot: targets.find((t) => t.name === "dovecot")?.figures,
+      postgres: postgres?.figures,
+    };
   } catch (error) {
     for (const t of targets) console.error(`--- ${t.name} output:\n${t.server.output()}`);
     if (setup) console.error(`--- ${setup.logPath}:\n${await tail(setup.logPath)}`);
     throw error;
   } finally {
     for (const t of targets) await t.server.stop();
+    await postgresStore?.close();
+    await removeCluster();
     await temp.remove();
   }
 }
@@ -264,6 +289,13 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`${(err as Error).message}\n${USAGE}`);
     return 2;
   }
+  if (opts.postgres) {
+    const why = await postgresUnavailable();
+    if (why) {
+      console.log(`SKIP popserver-pg: ${why}`);
+      opts.postgres = false;
+    }
+  }
   if (opts.dovecot) {
     const why = await dovecotUnavailable();
     if (why) {
@@ -278,7 +310,7 @@ export async function main(argv: string[]): Promise<number> {
   const users = await readUsers();
   const password = users.find((u) => u.name === USER)?.password ?? "";
   try {
-    const { ours, dovecot } = await compare(opts, users);
+    const { ours, dovecot, postgres } = await compare(opts, users);
     if (opts.rssMessages.length > 0) console.log("\nmemory of popserver by maildrop size:");
     const rss: RssPoint[] = [];
     for (const n of opts.rssMessages) rss.push(await measureRss(n, opts, { user: USER, password }));
@@ -286,9 +318,9 @@ export async function main(argv: string[]): Promise<number> {
       `\n${opts.messages} messages of ${opts.size} octets, ${opts.rounds} rounds, ` +
         `Python poplib one RETR at a time, pipelining client ${opts.batch} RETRs per batch\n`,
     );
-    console.log(formatComparison(ours, dovecot, opts.batch));
+    console.log(formatComparison(ours, dovecot, opts.batch, postgres));
     if (rss.length > 0) console.log(`\n${formatRss(rss)}`);
-    const verdicts = checkTargets(ours, dovecot, rss);
+    const verdicts = checkTargets(ours, dovecot, rss, postgres);
     if (verdicts.length > 0) console.log("\ntargets:");
     for (const v of verdicts) console.log(`  ${v.ok ? "PASS" : "MISS"} ${v.text}`);
     return opts.check && !verdicts.every((v) => v.ok) ? 1 : 0;

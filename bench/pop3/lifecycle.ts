@@ -84,12 +84,12 @@ export async function tail(path: string, lines = 20): Promise<string> {
   }
 }
 
-/** A data root for `popserver.ts` in `dir`, and how to start it. */
-export async function preparePopserver(dir: string, port: number): Promise<Launch> {
+/** A data root for `popserver.ts` in `dir`, and how to start it, with `extra` flags. */
+export async function preparePopserver(dir: string, port: number, extra: string[] = []): Promise<Launch> {
   await Deno.copyFile(join(REPO, "userlogincred.txt"), join(dir, "userlogincred.txt"));
   return {
     cmd: Deno.execPath(),
-    args: [...await taskArgs("pop3", dir), String(port), "--root", dir],
+    args: [...await taskArgs("pop3", dir), String(port), "--root", dir, ...extra],
     readyText: "listening",
   };
 }

@@ -10,6 +10,7 @@
 import { join } from "node:path";
 import { FileMailStore } from "../../lib/mailbox/file/file_store.ts";
 import { buildRecord } from "../../lib/mailbox/record.ts";
+import type { MailStore } from "../../lib/mailbox/store.ts";
 import { formatDate, newMessageId, traceLine } from "../../lib/smtp/trace.ts";
 
 const encoder = new TextEncoder();
@@ -75,9 +76,10 @@ export interface FillResult {
 
 /**
  * Delivers messages `1..count` to `user` under `root` through
- * `FileMailStore.deliver`, many at once so that group commit batches them,
- * as concurrent SMTP sessions would. Calls `onMessage` with each message as
- * a client will see it, in order.
+ * `FileMailStore.deliver`, and the same records to each of `more` stores,
+ * many at once so that group commit batches them, as concurrent SMTP
+ * sessions would. Calls `onMessage` with each message as a client will see
+ * it, in order.
  */
 export async function fillOurs(
   root: string,
@@ -85,14 +87,15 @@ export async function fillOurs(
   count: number,
   size: number,
   onMessage?: (n: number, message: string) => Promise<void>,
+  more: MailStore[] = [],
 ): Promise<FillResult> {
-  const store = new FileMailStore({ root });
+  const stores = [new FileMailStore({ root }), ...more];
   const started = performance.now();
   for (let from = 1; from <= count; from += FILL_WINDOW) {
     const batch: Promise<void>[] = [];
     for (let n = from; n < from + FILL_WINDOW && n <= count; n++) {
       const { record, message } = buildMessage(n, size);
-      batch.push(store.deliver({ users: [user], record }));
+      for (const store of stores) batch.push(store.deliver({ users: [user], record }));
       await onMessage?.(n, message);
     }
     // Deliveries of one window run concurrently; the order of records in

@@ -37,8 +37,12 @@ export interface RssPoint {
   peak: number;
 }
 
-/** The issue's targets. */
+/** The issues' targets. */
 export const TARGETS = {
+  /** Issue 12: on PostgreSQL each measure may take at most this many times the file store's time ... */
+  postgresFactor: 2,
+  /** ... and the PostgreSQL server's peak RSS at most this (MiB). */
+  postgresMaxRssMiB: 80,
   /** Pipelined RETR of all messages must take at most this share of Dovecot's time. */
   pipelinedShare: 0.5,
   /** Peak RSS with the largest maildrop may exceed the smallest's by this factor. */
@@ -75,24 +79,32 @@ export function markdownTable(header: string[], rows: string[][]): string {
 
 /**
  * The comparison table: medians over the rounds, the first login, peak
- * RSS, and ours/dovecot ratios (below 1 means ours is faster or smaller).
+ * RSS, and ratios (below 1 means the first is faster or smaller): ours on
+ * the file store against Dovecot, and, when measured, ours on PostgreSQL
+ * against the file store and against Dovecot.
  */
-export function formatComparison(ours: ServerFigures, dovecot: ServerFigures | undefined, batch: number): string {
-  const row = (name: string, a: number | undefined, b: number | undefined, fmt = ms) => [
-    name,
-    fmt(a),
-    fmt(b),
-    ratio(a, b),
-  ];
+export function formatComparison(
+  ours: ServerFigures,
+  dovecot: ServerFigures | undefined,
+  batch: number,
+  postgres?: ServerFigures,
+): string {
   const med = (f: ServerFigures | undefined, key: keyof ServerFigures) =>
     f === undefined ? undefined : median(f[key] as number[]);
-  return markdownTable(["measure", "popserver", "dovecot", "ours/dovecot"], [
-    row("login+STAT, first after delivery", ours.firstLogin, dovecot?.firstLogin),
-    row("login+STAT, warm (median)", med(ours, "login"), med(dovecot, "login")),
-    row("LIST+UIDL (median)", med(ours, "listUidl"), med(dovecot, "listUidl")),
-    row("RETR all, poplib (median)", med(ours, "retrPoplib"), med(dovecot, "retrPoplib")),
-    row(`RETR all, pipelined by ${batch} (median)`, med(ours, "retrPipelined"), med(dovecot, "retrPipelined")),
-    row("server peak RSS after the rounds", ours.peakRss, dovecot?.peakRss, mib),
+  const row = (name: string, pick: (f: ServerFigures | undefined) => number | undefined, fmt = ms) => {
+    const [a, p, d] = [pick(ours), pick(postgres), pick(dovecot)];
+    const pg = postgres ? [fmt(p), ratio(p, a), ratio(p, d)] : [];
+    return [name, fmt(a), fmt(d), ratio(a, d), ...pg];
+  };
+  const header = ["measure", "popserver", "dovecot", "ours/dovecot"];
+  if (postgres) header.push("popserver on PostgreSQL", "PostgreSQL/file", "PostgreSQL/dovecot");
+  return markdownTable(header, [
+    row("login+STAT, first after delivery", (f) => f?.firstLogin),
+    row("login+STAT, warm (median)", (f) => med(f, "login")),
+    row("LIST+UIDL (median)", (f) => med(f, "listUidl")),
+    row("RETR all, poplib (median)", (f) => med(f, "retrPoplib")),
+    row(`RETR all, pipelined by ${batch} (median)`, (f) => med(f, "retrPipelined")),
+    row("server peak RSS after the rounds", (f) => f?.peakRss, mib),
   ]);
 }
 
@@ -112,15 +124,20 @@ export function formatRss(points: RssPoint[]): string {
   );
 }
 
-/** Checks the issue's targets; measures that were not taken give no verdict. */
-export function checkTargets(ours: ServerFigures, dovecot: ServerFigures | undefined, rss: RssPoint[]): Verdict[] {
+/** Checks the issues' targets; measures that were not taken give no verdict. */
+export function checkTargets(
+  ours: ServerFigures,
+  dovecot: ServerFigures | undefined,
+  rss: RssPoint[],
+  postgres?: ServerFigures,
+): Verdict[] {
   const verdicts: Verdict[] = [];
+  const compare = (text: string, a: number | undefined, limit: number) => {
+    if (a === undefined || !Number.isFinite(a) || !Number.isFinite(limit)) return;
+    verdicts.push({ text: `${text}: ${a.toFixed(1)} ms vs ${limit.toFixed(1)} ms`, ok: a <= limit });
+  };
   if (dovecot) {
     const dovecotLogin = median(dovecot.login);
-    const compare = (text: string, a: number | undefined, limit: number) => {
-      if (a === undefined || !Number.isFinite(a) || !Number.isFinite(limit)) return;
-      verdicts.push({ text: `${text}: ${a.toFixed(1)} ms vs ${limit.toFixed(1)} ms`, ok: a <= limit });
-    };
     compare("first login+STAT <= Dovecot's warm login+STAT", ours.firstLogin, dovecotLogin);
     compare("warm login+STAT <= Dovecot's warm login+STAT", median(ours.login), dovecotLogin);
     compare("RETR all with poplib <= Dovecot", median(ours.retrPoplib), median(dovecot.retrPoplib));
@@ -129,6 +146,27 @@ export function checkTargets(ours: ServerFigures, dovecot: ServerFigures | undef
       median(ours.retrPipelined),
       median(dovecot.retrPipelined) * TARGETS.pipelinedShare,
     );
+    if (postgres) {
+      compare("PostgreSQL: warm login+STAT <= Dovecot's", median(postgres.login), dovecotLogin);
+    }
+  }
+  if (postgres) {
+    const within = (name: string, key: "login" | "listUidl" | "retrPoplib" | "retrPipelined") =>
+      compare(
+        `PostgreSQL: ${name} <= ${TARGETS.postgresFactor}x the file store`,
+        median(postgres[key]),
+        median(ours[key]) * TARGETS.postgresFactor,
+      );
+    within("warm login+STAT", "login");
+    within("LIST+UIDL", "listUidl");
+    within("RETR all with poplib", "retrPoplib");
+    within("RETR all pipelined", "retrPipelined");
+    if (postgres.peakRss !== undefined) {
+      verdicts.push({
+        text: `PostgreSQL: peak RSS <= ${TARGETS.postgresMaxRssMiB} MiB: ${mib(postgres.peakRss)}`,
+        ok: postgres.peakRss <= TARGETS.postgresMaxRssMiB * MIB,
+      });
+    }
   }
   if (rss.length >= 2) {
     const small = rss[0];
