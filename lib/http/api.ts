@@ -194,9 +194,12 @@ async function wait(user: string, params: URLSearchParams, signal: AbortSignal, 
   if (address === "" || address.length > 320 || seconds === undefined || seconds > MAX_WAIT_SECONDS) {
     return jsonError(400, `Use to=ADDRESS and timeout=SECONDS (0 to ${MAX_WAIT_SECONDS})`);
   }
+  const after = params.get("after") ?? undefined;
+  if (after !== undefined && await ctx.view.find(user, after) === undefined) return noMessage();
   const found = await waitForMessage(ctx.view, {
     user,
     address,
+    after,
     timeoutMs: seconds * 1000,
     signal: AbortSignal.any([signal, ctx.stopping]),
   });

@@ -30,14 +30,16 @@ export function namesAddress(to: string, address: string): boolean {
 
 /**
  * Resolves to the first message addressed to `address` (its To header)
- * that reaches `user`'s mailbox after the call, or undefined when none has
- * within `timeoutMs` or `signal` aborts first.
+ * that reaches `user`'s mailbox after the call (or, with `after`, after
+ * that message: then one that came between it and the call counts too, and
+ * a client that noted the newest id before sending cannot miss its mail),
+ * or undefined when none has within `timeoutMs` or `signal` aborts first.
  */
 export async function waitForMessage(
   view: MailboxView,
-  options: { user: string; address: string; timeoutMs: number; signal: AbortSignal },
+  options: { user: string; address: string; after?: string; timeoutMs: number; signal: AbortSignal },
 ): Promise<MessageSummary | undefined> {
-  let mark = await view.end(options.user);
+  let mark = options.after === undefined ? await view.end(options.user) : new Set([options.after]);
   const deadline = Date.now() + options.timeoutMs;
   while (!options.signal.aborted && Date.now() < deadline) {
     await pause(Math.min(POLL_MS, deadline - Date.now()), options.signal);

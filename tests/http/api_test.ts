@@ -9,117 +9,15 @@
  */
 
 import assert from "node:assert/strict";
-import { readRecords, unstuff } from "../helpers/mailbox_file.ts";
-import { passwordOf, Pop3Client } from "../helpers/pop3_client.ts";
+import { readRecords } from "../helpers/mailbox_file.ts";
+import { Pop3Client } from "../helpers/pop3_client.ts";
 import { sendMessages } from "../helpers/pop3_server.ts";
 import { call, withWebServers } from "../helpers/web_server.ts";
-
-const ANDREW = { user: "Andrew", password: passwordOf("Andrew") };
-const STALLINGS = { user: "Stallings", password: passwordOf("Stallings") };
-
-/** A multipart mail with a text part, an HTML part and a small attachment. */
-const RICH = [
-  "From: Stallings <stallings@localhost>",
-  "To: andrew@localhost",
-  "Subject: Report attached",
-  "MIME-Version: 1.0",
-  'Content-Type: multipart/mixed; boundary="outer"',
-  "",
-  "--outer",
-  'Content-Type: multipart/alternative; boundary="inner"',
-  "",
-  "--inner",
-  "Content-Type: text/plain; charset=utf-8",
-  "",
-  "See the report.",
-  ".a line that began with a dot",
-  "--inner",
-  "Content-Type: text/html; charset=utf-8",
-  "",
-  "<p>See the <b>report</b>.</p>",
-  "--inner--",
-  "--outer",
-  'Content-Type: application/pdf; name="report.pdf"',
-  'Content-Disposition: attachment; filename="report.pdf"',
-  "Content-Transfer-Encoding: base64",
-  "",
-  "JVBERi0xLjQKJcOkw7zDtsOfCg==",
-  "--outer--",
-  "",
-].join("\r\n");
-
-const PLAIN = "From: stallings@localhost\r\nTo: andrew@localhost\r\nSubject: Plain note\r\n\r\nJust text.\r\n";
-
-interface Summary {
-  id: string;
-  from: string;
-  to: string;
-  subject: string;
-  date: string;
-  size: number;
-}
-
-interface List {
-  total: number;
-  messages: Summary[];
-}
+import { ANDREW, checkEveryCall, type List, PLAIN, STALLINGS, type Summary } from "./api_scenario.ts";
 
 Deno.test("API: list, message, raw, attachment, query, tokens and deletion over HTTP", async () => {
   await withWebServers(async ({ smtp, url, temp }) => {
-    await sendMessages(smtp.port, [RICH, PLAIN]);
-    const list = (await call(url, "/api/v1/messages", { auth: ANDREW })).json as List;
-    assert.equal(list.total, 2);
-    assert.deepEqual(list.messages.map((m) => m.subject), ["Plain note", "Report attached"]);
-    const [plain, rich] = list.messages;
-    assert.equal(rich.from, "Stallings <stallings@localhost>");
-    assert.equal(rich.to, "andrew@localhost");
-
-    const detail = await call(url, `/api/v1/messages/${rich.id}`, { auth: ANDREW });
-    assert.equal(detail.status, 200);
-    const message = detail.json as Record<string, unknown>;
-    assert.equal(message.subject, "Report attached");
-    assert.equal(message.text, "See the report.\n.a line that began with a dot\n");
-    assert.equal(message.html, "<p>See the <b>report</b>.</p>\n");
-    assert.deepEqual(message.attachments, [{
-      index: 0,
-      filename: "report.pdf",
-      contentType: "application/pdf",
-      size: 19,
-      disposition: "attachment",
-      contentId: null,
-    }]);
-
-    // The source as stored: the mailbox's record unstuffed, our trace line included.
-    const raw = await call(url, `/api/v1/messages/${rich.id}/raw`, { auth: ANDREW });
-    const stored = unstuff((await readRecords(temp.root, "Andrew")).records[0]);
-    assert.deepEqual(raw.bytes, stored);
-    assert.equal(raw.headers.get("content-length"), String(rich.size));
-
-    const pdf = await call(url, `/api/v1/messages/${rich.id}/attachments/0`, { auth: ANDREW });
-    assert.equal(pdf.headers.get("content-type"), "application/pdf");
-    assert.match(pdf.headers.get("content-disposition") ?? "", /^attachment; filename="report.pdf"/);
-    assert.equal(pdf.text, "%PDF-1.4\n%äüöß\n");
-    assert.equal((await call(url, `/api/v1/messages/${rich.id}/attachments/1`, { auth: ANDREW })).status, 404);
-
-    const found = (await call(url, "/api/v1/messages?query=PLAIN%20note", { auth: ANDREW })).json as List;
-    assert.deepEqual([found.total, found.messages[0].id], [1, plain.id]);
-    const paged = (await call(url, "/api/v1/messages?start=1&limit=1", { auth: ANDREW })).json as List;
-    assert.deepEqual([paged.total, paged.messages.map((m) => m.id)], [2, [rich.id]]);
-    assert.equal((await call(url, "/api/v1/messages?limit=0", { auth: ANDREW })).status, 400);
-
-    const login = await call(url, "/api/v1/login", { method: "POST", body: JSON.stringify(ANDREW) });
-    const token = (login.json as { token: string }).token;
-    assert.equal((await call(url, "/api/v1/messages", { auth: { token } })).status, 200);
-    assert.equal((await call(url, "/api/v1/logout", { method: "POST", auth: { token } })).status, 204);
-    assert.equal((await call(url, "/api/v1/messages", { auth: { token } })).status, 401);
-
-    const one = await call(url, `/api/v1/messages/${plain.id}`, { method: "DELETE", auth: ANDREW });
-    assert.deepEqual([one.status, one.json], [200, { deleted: 1 }]);
-    assert.equal((await call(url, `/api/v1/messages/${plain.id}`, { auth: ANDREW })).status, 404);
-    assert.equal((await call(url, `/api/v1/messages/${plain.id}`, { method: "DELETE", auth: ANDREW })).status, 404);
-    const all = await call(url, "/api/v1/messages", { method: "DELETE", auth: ANDREW });
-    assert.deepEqual([all.status, all.json], [200, { deleted: 1 }]);
-    assert.equal(((await call(url, "/api/v1/messages", { auth: ANDREW })).json as List).total, 0);
+    await checkEveryCall(smtp.port, url);
     assert.deepEqual((await readRecords(temp.root, "Andrew")).records, []);
   });
 });
@@ -191,7 +89,10 @@ Deno.test("API: wait returns the mail sent over SMTP while it waits, and 204 whe
     await sendMessages(smtp.port, [PLAIN]);
     const none = await call(url, "/api/v1/wait?to=andrew@localhost&timeout=1", { auth: ANDREW });
     assert.deepEqual([none.status, none.text], [204, ""]);
-    const waiting = call(url, "/api/v1/wait?to=Andrew@localhost&timeout=60", { auth: ANDREW });
+    // The newest id, noted before sending: the wait cannot miss a mail that comes before the server starts waiting.
+    const newest = ((await call(url, "/api/v1/messages?limit=1", { auth: ANDREW })).json as List).messages[0].id;
+    const after = encodeURIComponent(newest);
+    const waiting = call(url, `/api/v1/wait?to=Andrew@localhost&timeout=60&after=${after}`, { auth: ANDREW });
     // Another address first: it must not end the wait.
     await sendMessages(smtp.port, ["To: someone@localhost\r\nSubject: Not this\r\n\r\nx\r\n"]);
     await sendMessages(smtp.port, ["To: Andrew <andrew@localhost>\r\nSubject: This one\r\n\r\ny\r\n"]);
@@ -199,5 +100,6 @@ Deno.test("API: wait returns the mail sent over SMTP while it waits, and 204 whe
     assert.equal(answer.status, 200);
     assert.equal((answer.json as Summary).subject, "This one");
     assert.equal((await call(url, "/api/v1/wait?timeout=1", { auth: ANDREW })).status, 400);
+    assert.equal((await call(url, "/api/v1/wait?to=a@localhost&after=nothing", { auth: ANDREW })).status, 404);
   });
 });
