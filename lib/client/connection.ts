@@ -63,6 +63,8 @@ export type Connector = (endpoint: Endpoint) => Promise<LineTransport>;
 export interface TlsTrust {
   /** PEM certificates to trust instead of the system's roots (--ca-file); the system's when left out. */
   caCerts?: string[];
+  /** Speak TLS from the first byte (RFC 8314 implicit TLS, e.g. port 465 or 995) instead of plain TCP. */
+  implicit?: boolean;
 }
 
 /** How long to wait for a connection or for a reply line. */
@@ -77,6 +79,11 @@ const MAX_LINE = 1024 * 1024;
 export function tcpConnector(trust: TlsTrust = {}): Connector {
   return async (endpoint) => {
     try {
+      if (trust.implicit) {
+        const tls = await Deno.connectTls({ hostname: endpoint.host, port: endpoint.port, caCerts: trust.caCerts });
+        await withTimeout(tls.handshake());
+        return new TcpTransport(tls, endpoint, trust);
+      }
       const conn = await Deno.connect({
         hostname: endpoint.host,
         port: endpoint.port,
@@ -92,9 +99,10 @@ export function tcpConnector(trust: TlsTrust = {}): Connector {
 /** A `LineTransport` over a TCP connection. */
 class TcpTransport implements LineTransport {
   readonly localAddress: string;
-  #tcp: Deno.TcpConn;
+  /** The plain connection STARTTLS upgrades; undefined under implicit TLS. */
+  #tcp: Deno.TcpConn | undefined;
   #conn: Deno.Conn;
-  #secure = false;
+  #secure: boolean;
   #trust: TlsTrust;
   #endpoint: Endpoint;
   #buffer: Uint8Array<ArrayBuffer> = new Uint8Array(0);
@@ -105,8 +113,9 @@ class TcpTransport implements LineTransport {
   #eof = false;
   #closed = false;
 
-  constructor(conn: Deno.TcpConn, endpoint: Endpoint, trust: TlsTrust) {
-    this.#tcp = conn;
+  constructor(conn: Deno.TcpConn | Deno.TlsConn, endpoint: Endpoint, trust: TlsTrust) {
+    this.#tcp = trust.implicit ? undefined : conn as Deno.TcpConn;
+    this.#secure = trust.implicit === true;
     this.#conn = conn;
     this.#trust = trust;
     this.#endpoint = endpoint;
@@ -165,26 +174,17 @@ class TcpTransport implements LineTransport {
   }
 
   async startTls(): Promise<void> {
-    if (this.#secure || this.#pending) throw this.#error("cannot start TLS now");
+    if (this.#secure || this.#pending || this.#tcp === undefined) throw this.#error("cannot start TLS now");
     this.#secure = true;
     // RFC 3207 §4.2 (and its POP3 kin): bytes after the go-ahead are plaintext an attacker may have added.
     this.#buffer = new Uint8Array(0);
     this.#start = 0;
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const tls = await Deno.startTls(this.#tcp, { hostname: this.#endpoint.host, caCerts: this.#trust.caCerts });
       this.#conn = tls;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS / 1000} seconds`)), TIMEOUT_MS);
-      });
-      await Promise.race([tls.handshake(), timeout]);
+      await withTimeout(tls.handshake());
     } catch (error) {
-      const hint = /UnknownIssuer|self[- ]signed/i.test(reason(error)) && this.#trust.caCerts === undefined
-        ? " (for a self-signed certificate, give it with --ca-file FILE)"
-        : "";
-      throw new ClientError(`Cannot start TLS with the ${where(this.#endpoint)}: ${reason(error)}${hint}`);
-    } finally {
-      clearTimeout(timer);
+      throw new ClientError(`Cannot start TLS with the ${where(this.#endpoint)}: ${tlsReason(error, this.#trust)}`);
     }
   }
 
@@ -203,6 +203,27 @@ class TcpTransport implements LineTransport {
   #error(what: string): ClientError {
     return new ClientError(`Connection to the ${where(this.#endpoint)} failed: ${what}`);
   }
+}
+
+/** Waits for a TLS handshake for at most `TIMEOUT_MS`. */
+async function withTimeout<T>(work: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS / 1000} seconds`)), TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Why TLS failed, with a hint for a self-signed certificate. */
+function tlsReason(error: unknown, trust: TlsTrust): string {
+  const hint = /UnknownIssuer|self[- ]signed/i.test(reason(error)) && trust.caCerts === undefined
+    ? " (for a self-signed certificate, give it with --ca-file FILE)"
+    : "";
+  return `${reason(error)}${hint}`;
 }
 
 function where(endpoint: Endpoint): string {

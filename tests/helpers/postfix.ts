@@ -30,6 +30,8 @@ export interface PostfixRelayOptions {
   user: string;
   /** Its password. */
   password: string;
+  /** More main.cf settings, applied last (e.g. `smtpd_forbid_bare_newline`). */
+  settings?: Record<string, string>;
 }
 
 /** A running private Postfix. */
@@ -121,6 +123,7 @@ async function configure(dir: string, port: number, options: PostfixRelayOptions
     queue_run_delay: "1s",
     minimal_backoff_time: "1s",
     maximal_backoff_time: "2s",
+    ...options.settings,
   };
   await run("postconf", ["-c", dir, "-e", ...Object.entries(settings).map(([k, v]) => `${k} = ${v}`)], dir);
   // Its smtpd on our own loopback port instead of port 25, nothing chrooted.

@@ -12,9 +12,8 @@
 
 import assert from "node:assert/strict";
 import { hostname } from "node:os";
-import { join } from "node:path";
 import { formatText, type TraceRecord } from "../../lib/trace/record.ts";
-import { REPO_ROOT } from "../helpers/server_process.ts";
+import { assertReadmeBlock } from "../helpers/readme_block.ts";
 import { SEED_MAIL, SmtpClient } from "../helpers/smtp_client.ts";
 import { withSmtp } from "../helpers/smtp_server.ts";
 import { traceRecords, waitForClosedSessions } from "../helpers/trace.ts";
@@ -52,34 +51,11 @@ async function transcript(): Promise<string> {
   });
 }
 
-/** Where the block's lines are in README.md's lines. */
-function blockRange(lines: string[]): { start: number; end: number } {
-  const marker = lines.indexOf(MARKER);
-  assert.ok(marker >= 0, `README.md has no line ${MARKER}`);
-  const fence = lines.findIndex((line, i) => i > marker && line !== "");
-  assert.match(lines[fence], /^```$/, "a code block follows the marker");
-  const end = lines.indexOf("```", fence + 1);
-  assert.ok(end > fence, "the code block ends");
-  return { start: fence + 1, end };
-}
-
 Deno.test("README's transcript of the assignment's example mail is what smtpmail --trace prints", async () => {
-  const path = join(REPO_ROOT, "README.md");
-  const printed = await transcript();
-  const readme = await Deno.readTextFile(path);
-  const lines = readme.split("\n");
-  const { start, end } = blockRange(lines);
-  const shown = lines.slice(start, end).join("\n");
-  if (shown === printed) return;
-  if (Deno.env.get("TRACE_README_UPDATE") === "1") {
-    // Only the block changes: README.md is edited by others too.
-    await Deno.writeTextFile(path, [...lines.slice(0, start), printed, ...lines.slice(end)].join("\n"));
-    console.log("README.md: transcript block rewritten");
-    return;
-  }
-  assert.fail(
-    "README.md's transcript differs from what smtpmail prints. Rewrite it with\n" +
-      "  TRACE_README_UPDATE=1 deno test -A tests/integration/trace_test.ts\n" +
-      `or replace the block after ${MARKER} by:\n${printed}`,
-  );
+  await assertReadmeBlock({
+    marker: MARKER,
+    printed: await transcript(),
+    update: "TRACE_README_UPDATE",
+    rerun: "TRACE_README_UPDATE=1 deno test -A tests/integration/trace_test.ts",
+  });
 });
