@@ -117,11 +117,13 @@ export const SMTP_DATA_RULES: Rule<SmtpCheck>[] = [
       if (stored === undefined) return fail("the message did not arrive in the POP3 maildrop");
       const body = stored.slice(stored.indexOf("") + 1);
       const differs = DOT_LINES.findIndex((line, i) => body[i] !== line);
-      return differs < 0 && body.length === DOT_LINES.length ? PASS : fail(
-        `body line ${differs + 1} came back as ${JSON.stringify(body[differs])}, sent ${
-          JSON.stringify(DOT_LINES[differs])
-        } (stuffed on the wire)`,
-      );
+      if (differs >= 0) {
+        const [got, want] = [JSON.stringify(body[differs]), JSON.stringify(DOT_LINES[differs])];
+        return fail(`body line ${differs + 1} came back as ${got}, sent ${want} (stuffed on the wire)`);
+      }
+      return body.length === DOT_LINES.length
+        ? PASS
+        : fail(`the body came back with ${body.length} lines, ${DOT_LINES.length} were sent`);
     },
   },
 ];

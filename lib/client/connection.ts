@@ -81,7 +81,12 @@ export function tcpConnector(trust: TlsTrust = {}): Connector {
     try {
       if (trust.implicit) {
         const tls = await Deno.connectTls({ hostname: endpoint.host, port: endpoint.port, caCerts: trust.caCerts });
-        await withTimeout(tls.handshake());
+        try {
+          await withTimeout(tls.handshake());
+        } catch (error) {
+          tls.close();
+          throw new Error(tlsReason(error, trust));
+        }
         return new TcpTransport(tls, endpoint, trust);
       }
       const conn = await Deno.connect({

@@ -17,6 +17,7 @@ import { withMailServers } from "../helpers/mail_servers.ts";
 import { type Peer, peer, peerTest } from "../helpers/peers.ts";
 import { passwordOf } from "../helpers/pop3_client.ts";
 import { withPostfixRelay } from "../helpers/postfix.ts";
+import { implicitTlsPort, tlsFlags, withTestCert } from "../helpers/tls.ts";
 import { SmtpClient } from "../helpers/smtp_client.ts";
 
 /** What a run printed, its exit status, and each rule's status word. */
@@ -69,6 +70,29 @@ Deno.test("check-server passes every rule against our smtpmail and popserver and
     assert.equal(pop3Run.statuses.size, 20);
     assert.equal(pop3Run.code, 0);
     assert.deepEqual(await readRecords(servers.root, "Andrew"), before, "only the checker's messages were deleted");
+  });
+});
+
+Deno.test("check-server checks over STARTTLS (--starttls) and implicit TLS (--tls) with --ca-file", async () => {
+  await withTestCert(async (cert) => {
+    const flags = tlsFlags(cert, true);
+    await withMailServers(async (servers) => {
+      const plain = { smtp: `smtp://127.0.0.1:${servers.smtp.port}`, pop3: `pop3://127.0.0.1:${servers.pop3.port}` };
+      const trust = ["--ca-file", cert.certFile];
+      const smtpRun = await check([plain.smtp, "--starttls", ...trust, "--rcpt", "andrew@localhost"]);
+      assert.deepEqual(notPassed(smtpRun), ["smtp.dot-stuffing skipped"]);
+      assert.match(smtpRun.lines[0], /^check-server smtp:\/\/127\.0\.0\.1:\d+ with STARTTLS, run /);
+      const implicit = `pop3://127.0.0.1:${implicitTlsPort(servers.pop3)}`;
+      const pop3Run = await check([implicit, "--tls", ...trust, ...ANDREW, "--smtp", plain.smtp]);
+      assert.deepEqual(notPassed(pop3Run), []);
+      assert.match(pop3Run.lines[0], /^check-server pop3:\/\/127\.0\.0\.1:\d+ over TLS, run /);
+      const untrusted = await check([implicit, "--tls", ...ANDREW]);
+      assert.equal(untrusted.code, 1, "a self-signed certificate without --ca-file");
+      assert.match(
+        untrusted.lines.join("\n"),
+        /found: {4}Cannot connect to the POP3 server at 127\.0\.0\.1:\d+: .*certificate/i,
+      );
+    }, { smtp: flags, pop3: flags });
   });
 });
 
