@@ -33,7 +33,7 @@ export interface PageRequest {
   start: number;
   /** Most messages on the page. */
   limit: number;
-  /** Words that must each appear in the sender, recipient or subject (case-insensitive); empty for all. */
+  /** Words that must each appear in the sender, recipient, subject or text (case-insensitive); empty for all. */
   query: string;
 }
 
@@ -54,7 +54,6 @@ const MARK_IDS = 64;
 
 /** The most octets of a record read for its header block. */
 const HEADER_LIMIT = 64 * 1024;
-const HEADER_END = new Uint8Array([0x0d, 0x0a, 0x0d, 0x0a]);
 
 /** A user's mailbox as the web inbox sees it. */
 export class MailboxView {
@@ -68,7 +67,7 @@ export class MailboxView {
   /**
    * A page of the messages matching `request.query`, newest first, and how
    * many match in all. Without a query only the page's messages are read;
-   * a query reads every message's header block, one at a time.
+   * a query reads the start of every message, one at a time (`searched`).
    */
   async page(user: string, request: PageRequest): Promise<MessagePage> {
     const words = request.query.toLowerCase().split(/\s+/).filter((w) => w !== "");
@@ -81,8 +80,8 @@ export class MailboxView {
       }
       let total = 0;
       for (let i = maildrop.count - 1; i >= 0; i--) {
-        const summary = await summarize(maildrop, i);
-        if (!matches(summary, words)) continue;
+        const summary = await searched(maildrop, i, words);
+        if (summary === undefined) continue;
         if (total >= request.start && messages.length < request.limit) messages.push(summary);
         total++;
       }
@@ -223,30 +222,55 @@ function indexOf(maildrop: Maildrop, id: string): number {
 
 /** Reads record `i`'s header block (at most `HEADER_LIMIT` octets of it) and what the list shows of it. */
 async function summarize(maildrop: Maildrop, i: number): Promise<MessageSummary> {
-  const header = new Uint8Array(Math.min(HEADER_LIMIT, maildrop.storedLength(i)));
-  let filled = 0;
-  for await (const chunk of maildrop.read(i)) {
-    const take = Math.min(chunk.length, header.length - filled);
-    header.set(chunk.subarray(0, take), filled);
-    filled += take;
-    if (filled === header.length || includes(header.subarray(Math.max(0, filled - take - 3), filled), HEADER_END)) {
-      break;
-    }
-  }
-  const { from, to, subject, received } = parseRecordHeader(header.subarray(0, filled));
+  return summaryOf(maildrop, i, await readStart(maildrop, i, true));
+}
+
+/** What the list shows of record `i`, from its first octets. */
+function summaryOf(maildrop: Maildrop, i: number, start: Uint8Array): MessageSummary {
+  const { from, to, subject, received } = parseRecordHeader(start);
   return { id: maildrop.id(i), from, to, subject, received, size: maildrop.size(i) };
 }
 
-/** Whether `bytes` holds `part`. */
-function includes(bytes: Uint8Array, part: Uint8Array): boolean {
-  for (let at = bytes.indexOf(part[0]); at >= 0; at = bytes.indexOf(part[0], at + 1)) {
-    if (part.every((b, k) => bytes[at + k] === b)) return true;
+/**
+ * The first `HEADER_LIMIT` octets of record `i` in stored form, or only
+ * up to the end of its header block when `headerOnly`.
+ */
+async function readStart(maildrop: Maildrop, i: number, headerOnly: boolean): Promise<Uint8Array> {
+  const start = new Uint8Array(Math.min(HEADER_LIMIT, maildrop.storedLength(i)));
+  let filled = 0;
+  for await (const chunk of maildrop.read(i)) {
+    const take = Math.min(chunk.length, start.length - filled);
+    start.set(chunk.subarray(0, take), filled);
+    filled += take;
+    if (filled === start.length) break;
+    const fresh = start.subarray(Math.max(0, filled - take - 3), filled);
+    if (headerOnly && bodyStart(fresh) < fresh.length) break;
   }
-  return false;
+  return start.subarray(0, filled);
 }
 
-/** Whether each word appears in the message's sender, recipient or subject. */
-function matches(message: MessageSummary, words: string[]): boolean {
-  const text = `${message.from}\n${message.to}\n${message.subject}`.toLowerCase();
-  return words.every((word) => text.includes(word));
+const decoder = new TextDecoder();
+
+/**
+ * Reads record `i` for a search: its summary when each word appears in its
+ * sender, recipient, subject or text (the text as sent, in the first
+ * `HEADER_LIMIT` octets: a part sent in base64 is not searched), else undefined.
+ */
+async function searched(maildrop: Maildrop, i: number, words: string[]): Promise<MessageSummary | undefined> {
+  const start = await readStart(maildrop, i, false);
+  const summary = summaryOf(maildrop, i, start);
+  const fields = `${summary.from}\n${summary.to}\n${summary.subject}`.toLowerCase();
+  const rest = words.filter((word) => !fields.includes(word));
+  if (rest.length === 0) return summary;
+  const body = start.subarray(Math.min(start.length, bodyStart(start)));
+  const text = decoder.decode(body).toLowerCase();
+  return rest.every((word) => text.includes(word)) ? summary : undefined;
+}
+
+/** Where the body begins: after the header block's empty line (the length when there is none). */
+function bodyStart(bytes: Uint8Array): number {
+  for (let at = bytes.indexOf(0x0d); at >= 0; at = bytes.indexOf(0x0d, at + 1)) {
+    if (bytes[at + 1] === 0x0a && bytes[at + 2] === 0x0d && bytes[at + 3] === 0x0a) return at + 4;
+  }
+  return bytes.length;
 }

@@ -92,7 +92,7 @@ export function listPage(data: ListPageData): Html {
     "Inbox",
     html`
       <form class="search" method="get" action="/" role="search">
-      <input type="search" name="query" value="${query}" placeholder="Search sender, recipient, subject" aria-label="Search">
+      <input type="search" name="query" value="${query}" placeholder="Search sender, recipient, subject, text" aria-label="Search">
       <button type="submit">Search</button></form>
       <p id="new-mail" class="notice" hidden></p>
       <form id="selection" method="get" action="/delete"></form>

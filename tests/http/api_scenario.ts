@@ -111,6 +111,12 @@ export async function checkEveryCall(smtpPort: number, url: string): Promise<voi
 
   const found = (await call(url, "/api/v1/messages?query=PLAIN%20note", { auth: ANDREW })).json as List;
   assert.deepEqual([found.total, found.messages[0].id], [1, plain.id]);
+  // Words of the text, and one of the subject with one of the text.
+  const text = (await call(url, "/api/v1/messages?query=began%20DOT", { auth: ANDREW })).json as List;
+  assert.deepEqual([text.total, text.messages[0].id], [1, rich.id]);
+  const mixed = (await call(url, "/api/v1/messages?query=plain%20just", { auth: ANDREW })).json as List;
+  assert.deepEqual([mixed.total, mixed.messages[0].id], [1, plain.id]);
+  assert.equal(((await call(url, "/api/v1/messages?query=note%20report", { auth: ANDREW })).json as List).total, 0);
   const paged = (await call(url, "/api/v1/messages?start=1&limit=1", { auth: ANDREW })).json as List;
   assert.deepEqual([paged.total, paged.messages.map((m) => m.id)], [2, [rich.id]]);
   assert.equal((await call(url, "/api/v1/messages?limit=0", { auth: ANDREW })).status, 400);
