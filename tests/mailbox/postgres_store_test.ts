@@ -132,15 +132,20 @@ peerTest(
     await withCluster(async (cluster) => {
       const store = await openStore(await newDatabase(cluster, "read_ahead"));
       try {
-        // 400 messages, every seventh larger than what is read ahead, so that batches stop at them.
-        const bodies = Array.from({ length: 400 }, (_, i) => `${i % 7 === 3 ? "y".repeat(20_000) : "x".repeat(i)}\r\n`);
+        // 400 messages, every seventh larger than what is read ahead, so that batches stop at them; each with octets
+        // that are not UTF-8 (café in Latin-1, 0xff), kept as they are.
+        const bodies = Array.from(
+          { length: 400 },
+          (_, i) => `${i % 7 === 3 ? "y".repeat(20_000) : "x".repeat(i)} caf\xe9 \xff\r\n`,
+        );
+        const latin1 = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
         for (const [i, body] of bodies.entries()) {
-          await store.deliver({ users: ["Andrew"], record: recordOf(simpleMessage(`m${i}`, body), `R${i}`) });
+          await store.deliver({ users: ["Andrew"], record: recordOf(latin1(simpleMessage(`m${i}`, body)), `R${i}`) });
         }
         const maildrop = await store.openMaildrop("Andrew");
         const text = async (i: number) => {
           let text = "";
-          const decoder = new TextDecoder();
+          const decoder = new TextDecoder("latin1");
           for await (const part of maildrop.read(i)) text += decoder.decode(part, { stream: true });
           return text;
         };

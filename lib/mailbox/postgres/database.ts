@@ -97,18 +97,12 @@ export class Database {
     throw lastError;
   }
 
-  /**
-   * Runs one statement on a pooled connection. With `binary`, the columns
-   * come in PostgreSQL's binary form: a bytea as its bytes rather than as
-   * hex text twice its size (select text columns only besides it).
-   */
-  async query<R extends pg.QueryResultRow>(text: string, values: unknown[] = [], binary = false): Promise<R[]> {
+  /** Runs one statement on a pooled connection. */
+  async query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
     const client = await this.connect();
     let broken: Error | undefined;
     try {
-      // node-postgres reads `binary` (its types leave it out).
-      const config = { text, values, binary, types: binary ? BINARY_TYPES : undefined } as pg.QueryConfig;
-      return (await client.query<R>(config)).rows;
+      return (await client.query<R>(text, values)).rows;
     } catch (error) {
       broken = lostConnection(error) ? error as Error : undefined;
       throw error;
@@ -174,22 +168,6 @@ async function acceptsWrites(client: pg.ClientBase): Promise<boolean> {
   );
   return rows[0]?.setting === "off";
 }
-
-/** PostgreSQL's type id of bytea. */
-const BYTEA = 17;
-
-/**
- * How a binary result's columns are read: a bytea copied out as it is
- * parsed. node-postgres would hand out a view of the chunk it was received
- * in, and under Deno that chunk's memory is reused or detached (its views
- * then read as zeros, or as empty) before the query's last row arrives.
- */
-const BINARY_TYPES = {
-  getTypeParser(oid: number, format?: string) {
-    if (format === "binary" && oid === BYTEA) return (value: Uint8Array) => new Uint8Array(value);
-    return pg.types.getTypeParser(oid, format as "text");
-  },
-} as pg.CustomTypesConfig;
 
 /**
  * Whether the connection may be gone after `error` (it must not go back to

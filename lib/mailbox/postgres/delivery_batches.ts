@@ -51,6 +51,14 @@ export async function insertMessages(
 ): Promise<void> {
   const rows = batch.flatMap((message, n) => message.users.map((user) => ({ n, user, message })));
   const chunks = batch.flatMap((message, n) => message.chunks.map((data, seq) => ({ n, seq, data })));
+  // Every chunk's bytes in one binary parameter, cut apart by the database: no bytea array sent as hex text.
+  const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.data.length, 0));
+  let end = 0;
+  const starts = chunks.map((chunk) => {
+    bytes.set(chunk.data, end);
+    end += chunk.data.length;
+    return end - chunk.data.length + 1;
+  });
   await client.query(INSERT_MESSAGES, [
     rows.map((row) => row.n),
     rows.map((row) => row.user),
@@ -63,15 +71,17 @@ export async function insertMessages(
     rows.map((row) => row.message.received),
     chunks.map((chunk) => chunk.n),
     chunks.map((chunk) => chunk.seq),
-    chunks.map((chunk) => chunk.data),
+    starts,
+    chunks.map((chunk) => chunk.data.length),
+    bytes,
   ]);
 }
 
 /**
  * The copies of `$1`..`$9` (one array element per copy: the message's
  * number in the batch, then the columns), inserted in that order, and the
- * chunks of `$10`..`$12` (message number, seq, bytes) joined to each copy of
- * their message.
+ * chunks of `$10`..`$13` (message number, seq, where its bytes start in
+ * `$14` counted from 1, and how many) joined to each copy of their message.
  */
 const INSERT_MESSAGES = `WITH copy AS (
     SELECT * FROM unnest(
@@ -84,10 +94,10 @@ const INSERT_MESSAGES = `WITH copy AS (
     RETURNING id, mailbox, uid
   )
   INSERT INTO mail_chunks (message_id, seq, data)
-  SELECT stored.id, chunk.seq, chunk.data
+  SELECT stored.id, chunk.seq, substring($14::bytea FROM chunk.start FOR chunk.length)
   FROM stored
   JOIN copy USING (mailbox, uid)
-  JOIN unnest($10::int[], $11::int[], $12::bytea[]) AS chunk (n, seq, data) ON chunk.n = copy.n`;
+  JOIN unnest($10::int[], $11::int[], $12::int[], $13::int[]) AS chunk (n, seq, start, length) ON chunk.n = copy.n`;
 
 /** A delivery waiting for its batch. */
 interface Waiting {

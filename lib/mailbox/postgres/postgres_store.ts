@@ -225,9 +225,10 @@ interface ListedRow {
 /** Inserts a message's pieces as its chunk rows, numbered from 0, in one statement. */
 /**
  * Octets of each row a read returns. node-postgres receives a bytea as a
- * hex string twice its size: at 16 KiB that string is young garbage,
- * collected at once, where a 64 KiB chunk's string went to V8's
- * large-object space and the POP3 server's memory grew with each message.
+ * hex string twice its size (it has no binary results for bytes): at 16 KiB
+ * that string is young garbage, collected at once, where a 64 KiB chunk's
+ * string went to V8's large-object space and the POP3 server's memory grew
+ * with each message.
  */
 const READ_PIECE = 16 * 1024;
 
@@ -250,7 +251,6 @@ async function readSmall(db: Database, keys: string[]): Promise<Map<string, Uint
   const rows = await db.query<{ key: string; data: Uint8Array }>(
     "SELECT message_id::text AS key, data FROM mail_chunks WHERE message_id = ANY($1::bigint[]) AND seq = 0",
     [keys],
-    true,
   );
   return new Map(rows.map((row) => [row.key, row.data]));
 }
