@@ -9,6 +9,7 @@
 import type { Identity, RequestIdentifier } from "./identify.ts";
 import type { MailboxView, MessageSummary } from "./mailbox_view.ts";
 import { attachmentBytes, decodeMessage, HEADER_PREFIX, MAX_DECODE } from "./message_json.ts";
+import { listAttachments, streamAttachment } from "./mime_stream.ts";
 import { attachmentDisposition, json, jsonError, unauthorized } from "./responses.ts";
 import type { Route } from "./routes.ts";
 import type { SessionTable } from "./sessions.ts";
@@ -113,13 +114,20 @@ async function list(user: string, params: URLSearchParams, ctx: ApiContext): Pro
   return json({ total: page.total, start, limit, messages: page.messages.map(summary) });
 }
 
-/** The message decoded: whole up to `MAX_DECODE`, else from its first `HEADER_PREFIX` octets. */
+/**
+ * The message decoded: whole up to `MAX_DECODE`; a larger one from its
+ * first `HEADER_PREFIX` octets, its attachments listed by a streaming walk
+ * (`MimeWalk`), whose numbering `/attachments/{n}` then follows.
+ */
 export async function decoded(user: string, id: string, view: MailboxView) {
   const opened = await view.open(user, id);
   if (opened === undefined) return undefined;
   const { record, body } = opened;
-  const bytes = record.size > MAX_DECODE ? await prefix(body, HEADER_PREFIX) : await new Response(body).bytes();
-  return await decodeMessage(record, bytes);
+  if (record.size <= MAX_DECODE) return await decodeMessage(record, await new Response(body).bytes());
+  const found = await decodeMessage(record, await prefix(body, HEADER_PREFIX));
+  const again = await view.open(user, id);
+  if (again !== undefined) found.detail.attachments = await listAttachments(again.body);
+  return found;
 }
 
 /** The first `length` octets of a stream (fewer if it is shorter); the rest is cancelled. */
@@ -160,6 +168,14 @@ export function rawResponse(record: MessageSummary, body: ReadableStream<Uint8Ar
 
 /** Attachment `index` of the message as a download, or a 404. */
 export async function attachment(user: string, id: string, index: number, ctx: ApiContext): Promise<Response> {
+  const opened = await ctx.view.open(user, id);
+  if (opened === undefined) return noMessage();
+  if (opened.record.size > MAX_DECODE) {
+    const part = await streamAttachment(opened.body, index);
+    if (part === undefined) return jsonError(404, `Message ${id} has no attachment ${index}`);
+    return attachmentResponse(part.info.filename ?? `attachment-${index}`, part.info.contentType, part.body);
+  }
+  await opened.body.cancel();
   const found = await decoded(user, id, ctx.view);
   if (found === undefined) return noMessage();
   const part = found.email && attachmentBytes(found.email, index);
@@ -171,7 +187,11 @@ export async function attachment(user: string, id: string, index: number, ctx: A
 }
 
 /** An attachment as a download, never rendered in the inbox's origin (and sandboxed if it were). */
-export function attachmentResponse(filename: string, contentType: string, bytes: Uint8Array<ArrayBuffer>): Response {
+export function attachmentResponse(
+  filename: string,
+  contentType: string,
+  bytes: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>,
+): Response {
   const type = /^[\w.+-]+\/[\w.+-]+$/.test(contentType) ? contentType : "application/octet-stream";
   return new Response(bytes, {
     headers: {

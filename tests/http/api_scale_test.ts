@@ -1,13 +1,14 @@
 /**
  * The API on large mailboxes, over real HTTP against a real popserver:
  * paging through 100,000 messages written straight into the mailbox file,
- * and a 50 MB message's source streamed while the server's memory stays
- * flat.
+ * and a 50 MB message's source and attachment streamed while the server's
+ * memory stays flat.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { traceLine } from "../mailbox/helpers.ts";
@@ -62,21 +63,59 @@ Deno.test("API pages through 100,000 messages newest first, and searches them", 
   }, { prepare: (root) => writeNotes(root, COUNT) });
 });
 
-/** Writes one message of about `size` octets into Andrew's mailbox: base64-looking lines of 76 characters. */
-async function writeLarge(root: string, size: number): Promise<{ id: string; sha256: string; octets: number }> {
-  await Deno.mkdir(join(root, "Andrew"));
-  const id = traceId(1);
-  const header = `From: big@localhost\r\nTo: andrew@localhost\r\nSubject: Large\r\n${traceLine(id)}\r\n\r\n`;
-  const line = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\r\n";
-  const body = line.repeat(Math.ceil(size / line.length));
-  const message = new TextEncoder().encode(header + body);
-  await Deno.writeFile(join(root, "Andrew", "mymailbox"), new TextEncoder().encode(`${header}${body}.\r\n`));
-  return { id, sha256: createHash("sha256").update(message).digest("hex"), octets: message.length };
+/** The large message: its id, its source's SHA-256 and length, and its attachment's. */
+interface Large {
+  id: string;
+  sha256: string;
+  octets: number;
+  attachment: { sha256: string; octets: number };
 }
 
-/** Reads a message's source from the API, hashing it as it comes. */
-async function download(url: string, id: string) {
-  const response = await fetch(new URL(`/api/v1/messages/${id}/raw`, url), { headers: authHeaders(ANDREW) });
+/**
+ * Writes into Andrew's mailbox one message of about 50 MB: a text part and
+ * an attachment of 37 MiB of arbitrary octets in base64.
+ */
+async function writeLarge(root: string): Promise<Large> {
+  await Deno.mkdir(join(root, "Andrew"));
+  const id = traceId(1);
+  const data = new Uint8Array(37 * MiB).map((_, i) => (i * 2654435761) >>> 24);
+  const encoded = Buffer.from(data).toString("base64");
+  const lines: string[] = [];
+  for (let at = 0; at < encoded.length; at += 76) lines.push(encoded.slice(at, at + 76));
+  const message = new TextEncoder().encode([
+    "From: big@localhost",
+    "To: andrew@localhost",
+    "Subject: Large",
+    traceLine(id),
+    'Content-Type: multipart/mixed; boundary="big"',
+    "",
+    "--big",
+    "Content-Type: text/plain",
+    "",
+    "The data is attached.",
+    "--big",
+    'Content-Type: application/octet-stream; name="data.bin"',
+    'Content-Disposition: attachment; filename="data.bin"',
+    "Content-Transfer-Encoding: base64",
+    "",
+    ...lines,
+    "--big--",
+    "",
+  ].join("\r\n"));
+  await Deno.writeFile(join(root, "Andrew", "mymailbox"), message);
+  await Deno.writeTextFile(join(root, "Andrew", "mymailbox"), ".\r\n", { append: true });
+  const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+  return {
+    id,
+    sha256: sha256(message),
+    octets: message.length,
+    attachment: { sha256: sha256(data), octets: data.length },
+  };
+}
+
+/** Reads a path of the API, hashing the body as it comes. */
+async function download(url: string, path: string) {
+  const response = await fetch(new URL(path, url), { headers: authHeaders(ANDREW) });
   const hash = createHash("sha256");
   let received = 0;
   for await (const chunk of response.body!) {
@@ -87,28 +126,45 @@ async function download(url: string, id: string) {
   return { length, type, received, hash: hash.digest("hex") };
 }
 
-Deno.test("API streams a 50 MB message's source with the server's memory flat", async () => {
-  let large: { id: string; sha256: string; octets: number } | undefined;
+Deno.test("API streams a 50 MB message's source and attachment with the server's memory flat", async () => {
+  let large: Large | undefined;
   await withWebServers(async ({ url, pop3 }) => {
-    const { id, sha256, octets } = large!;
+    const { id, sha256, octets, attachment } = large!;
     // Once before measuring, so that what the first request sets up once is counted in the baseline.
     assert.equal((await call(url, "/api/v1/messages", { auth: ANDREW })).status, 200);
     const before = await procMemory(pop3.process.pid, "VmHWM");
     // Three at once: were a message held whole, the three copies alone would take 150 MB.
-    const downloads = await Promise.all([0, 1, 2].map(() => download(url, id)));
+    const downloads = await Promise.all([0, 1, 2].map(() => download(url, `/api/v1/messages/${id}/raw`)));
+    const data = await download(url, `/api/v1/messages/${id}/attachments/0`);
+    const detail = await call(url, `/api/v1/messages/${id}`, { auth: ANDREW });
     const grown = ((await procMemory(pop3.process.pid, "VmHWM")) - before) / MiB;
-    console.log(`popserver's peak RSS grew ${grown.toFixed(1)} MiB while sending three 50 MB sources at once`);
+    console.log(
+      `popserver's peak RSS grew ${grown.toFixed(1)} MiB sending three 50 MB sources at once, then the attachment`,
+    );
     for (const { length, type, received, hash } of downloads) {
       assert.deepEqual([length, type, received, hash], [String(octets), "text/plain; charset=utf-8", octets, sha256]);
     }
+    assert.deepEqual([data.type, data.received, data.hash], [
+      "application/octet-stream",
+      attachment.octets,
+      attachment.sha256,
+    ]);
     // Each chunk is garbage once sent, collected when V8's external memory has grown by 64 MiB (as for POP3 RETR).
     assert.ok(grown < 80, `popserver's peak RSS grew ${grown.toFixed(1)} MiB`);
-    const detail = await call(url, `/api/v1/messages/${id}`, { auth: ANDREW });
-    assert.match((detail.json as { undecoded: string }).undecoded, /larger than 32 MiB/);
-    assert.equal((detail.json as { subject: string }).subject, "Large");
+    const message = detail.json as { undecoded: string; subject: string; attachments: unknown[] };
+    assert.match(message.undecoded, /larger than 32 MiB/);
+    assert.equal(message.subject, "Large");
+    assert.deepEqual(message.attachments, [{
+      index: 0,
+      filename: "data.bin",
+      contentType: "application/octet-stream",
+      size: attachment.octets,
+      disposition: "attachment",
+      contentId: null,
+    }]);
   }, {
     prepare: async (root) => {
-      large = await writeLarge(root, 50 * MiB);
+      large = await writeLarge(root);
     },
   });
 });

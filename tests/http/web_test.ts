@@ -74,6 +74,22 @@ Deno.test("Web inbox: 401 with the login form until logged in; the cookie is Htt
   });
 });
 
+Deno.test("Web inbox and API logins are throttled as POP3's are: blocked after --lockout-after failures", async () => {
+  await withWebServers(async ({ url }) => {
+    const wrong = new URLSearchParams({ user: "Andrew", password: "nope" });
+    for (let i = 0; i < 2; i++) assert.equal((await call(url, "/login", { method: "POST", body: wrong })).status, 401);
+    const right = new URLSearchParams({ user: "Andrew", password: passwordOf("Andrew") });
+    const refused = await call(url, "/login", { method: "POST", body: right });
+    assert.equal(refused.status, 401);
+    assert.match(refused.text, /Too many failed logins/);
+    const api = await call(url, "/api/v1/messages", { auth: { user: "Andrew", password: passwordOf("Andrew") } });
+    assert.equal(api.status, 401);
+    assert.match((api.json as { error: string }).error, /Too many failed logins/);
+    // Another user is not blocked.
+    assert.equal((await logIn(url, "Stallings")).cookie.startsWith("mail_session="), true);
+  }, { popFlags: ["--lockout-after", "2"] });
+});
+
 Deno.test("Web inbox: the list and a message, every value escaped, the HTML sandboxed without script", async () => {
   await withWebServers(async ({ smtp, url }) => {
     await sendMessages(smtp.port, [HOSTILE]);
