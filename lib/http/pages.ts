@@ -92,7 +92,7 @@ export function listPage(data: ListPageData): Html {
     "Inbox",
     html`
       <form class="search" method="get" action="/" role="search">
-      <input type="search" name="query" value="${query}" placeholder="Search sender, recipient, subject, text" aria-label="Search">
+      <input type="search" name="query" value="${query}" placeholder="Search mail" aria-label="Search sender, recipient, subject and text">
       <button type="submit">Search</button></form>
       <p id="new-mail" class="notice" hidden></p>
       <form id="selection" method="get" action="/delete"></form>

@@ -6,7 +6,10 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
+import type { Email } from "postal-mime";
 import { type ApiContext, attachment, decoded, raw } from "./api.ts";
+import { attachmentBytes } from "./message_json.ts";
 import { sessionCookie } from "./credentials.ts";
 import { Html, page } from "./html.ts";
 import { type Identity, SESSION_COOKIE } from "./identify.ts";
@@ -110,7 +113,29 @@ async function messageHtml(user: string, id: string, images: boolean, ctx: WebCo
   if (found?.detail.html == null) return page(noticePage("Not found", "This message has no HTML."), { status: 404 });
   const csp = "sandbox; default-src 'none'; style-src 'unsafe-inline'; font-src data:; frame-ancestors 'self'; " +
     `img-src data:${images ? " https: http:" : ""}; form-action 'none'; base-uri 'none'`;
-  return page(new Html(found.detail.html), { headers: { "Content-Security-Policy": csp } });
+  const html = found.email ? inlineImages(found.detail.html, found.email) : found.detail.html;
+  return page(new Html(html), { headers: { "Content-Security-Policy": csp } });
+}
+
+/** The largest inline image put into the HTML as a data: URL. */
+const MAX_INLINE_IMAGE = 2 * 1024 * 1024;
+
+/**
+ * The HTML with each `cid:` reference to an image part of the message
+ * (RFC 2392) turned into a data: URL, which the frame's CSP allows: the
+ * frame, sandboxed into an origin of its own, could not fetch the part.
+ */
+export function inlineImages(html: string, email: Email): string {
+  return html.replace(/\bcid:([^"'\s)>]+)/gi, (all, id: string) => {
+    const wanted = /%[0-9a-f]{2}/i.test(id)
+      ? id.replace(/%([0-9a-f]{2})/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16)))
+      : id;
+    const index = email.attachments.findIndex((a) => a.contentId?.replace(/^<|>$/g, "") === wanted);
+    const part = index < 0 ? undefined : attachmentBytes(email, index);
+    if (part === undefined || !/^image\/[\w.+-]+$/.test(part.info.contentType)) return all;
+    if (part.bytes.length > MAX_INLINE_IMAGE) return all;
+    return `data:${part.info.contentType};base64,${Buffer.from(part.bytes).toString("base64")}`;
+  });
 }
 
 async function confirmDeletion(params: URLSearchParams, me: { name: string; csrf: string }, ctx: WebContext) {

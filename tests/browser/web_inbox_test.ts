@@ -3,18 +3,20 @@
  * provisioned like the other test peers) driven by playwright-core, against
  * real smtpmail and popserver processes. Logs in, sees the seed mail sent
  * through our SMTP server, sees new mail appear without a reload, opens a
- * mail, opens an HTML mail whose script must not run, downloads an
- * attachment, deletes, and logs out.
+ * mail (with the keyboard too), opens an HTML mail whose script must not
+ * run, downloads an attachment, deletes, checks that the pages fit a
+ * phone's screen, and logs out.
  *
- * With `MAIL_SCREENSHOTS=DIR` it saves the list and a message as
- * `web-inbox-list.png` and `web-inbox-message.png` in DIR (the README shows
- * those of `docs/`).
+ * With `MAIL_SCREENSHOTS=DIR` it saves the list, a message and the list on
+ * a phone as `web-inbox-list.png`, `web-inbox-message.png` and
+ * `web-inbox-phone.png` in DIR (the README shows those of `docs/`).
  *
  * @module
  */
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import type { Page } from "playwright-core";
 import { withBrowser } from "../helpers/browser.ts";
 import { peer, peerTest } from "../helpers/peers.ts";
 import { passwordOf } from "../helpers/pop3_client.ts";
@@ -71,6 +73,12 @@ const ATTACHED = [
   "",
 ].join("\r\n");
 
+/** The id of the newest message on the list page. */
+async function firstId(page: Page): Promise<string> {
+  const href = await page.locator("td.subject a").first().getAttribute("href");
+  return decodeURIComponent(href!.replace(/^\/messages\//, ""));
+}
+
 peerTest(
   peer("chromium"),
   "Web inbox in Chromium: log in, read, HTML without script, download, delete, log out",
@@ -96,6 +104,14 @@ peerTest(
         assert.match(await page.locator("#new-mail").textContent() ?? "", /1 new message/);
         if (shots) await page.screenshot({ path: join(shots, "web-inbox-list.png") });
 
+        // With the keyboard alone: Tab to the first subject, Enter opens it.
+        for (let tabs = 0; tabs < 20; tabs++) {
+          await page.keyboard.press("Tab");
+          if (await page.evaluate("document.activeElement?.closest('td.subject') !== null")) break;
+        }
+        await page.keyboard.press("Enter");
+        await page.locator("h1", { hasText: "Room changed" }).waitFor();
+        await page.goto(url);
         await page.click("text=Meeting on Monday");
         assert.match(await page.locator("section.text pre").textContent() ?? "", /moves to Monday at 10/);
         assert.equal(await page.locator("dl.headers dd").first().textContent(), "stallings@localhost");
@@ -120,6 +136,18 @@ peerTest(
         await page.click('button:has-text("Delete")');
         await page.waitForURL(url);
         assert.deepEqual(await subjects(), ["Room changed", "Newsletter with a script", "Meeting on Monday"]);
+
+        // On a phone's screen nothing runs off the side.
+        const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+        await phone.addCookies(await context.cookies());
+        const small = await phone.newPage();
+        for (const path of ["/", `/messages/${encodeURIComponent(await firstId(page))}`]) {
+          await small.goto(new URL(path, url).href);
+          const overflow = await small.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth");
+          assert.ok(overflow <= 0, `${path} is ${overflow} px too wide on a phone`);
+          if (shots && path === "/") await small.screenshot({ path: join(shots, "web-inbox-phone.png") });
+        }
+        await phone.close();
 
         await page.click('button:has-text("Log out")');
         await page.waitForURL(new URL("/login", url).href);

@@ -117,6 +117,33 @@ Deno.test("Web inbox: the list and a message, every value escaped, the HTML sand
   });
 });
 
+Deno.test("Web inbox: an inline image (cid:) shows in the message's HTML as a data: URL", async () => {
+  await withWebServers(async ({ smtp, url }) => {
+    await sendMessages(smtp.port, [[
+      "To: andrew@localhost",
+      "Subject: Picture",
+      'Content-Type: multipart/related; boundary="r"',
+      "",
+      "--r",
+      "Content-Type: text/html",
+      "",
+      '<p><img src="cid:dot@x" alt="dot"></p>',
+      "--r",
+      "Content-Type: image/gif",
+      "Content-ID: <dot@x>",
+      "Content-Transfer-Encoding: base64",
+      "",
+      "R0lGODlhAQABAAAAACw=",
+      "--r--",
+      "",
+    ].join("\r\n")]);
+    const session = await logIn(url, "Andrew");
+    const id = /href="\/messages\/([^"]+)"/.exec((await call(url, "/", { auth: session })).text)![1];
+    const frame = await call(url, `/messages/${id}/html`, { auth: session });
+    assert.match(frame.text, /<img src="data:image\/gif;base64,R0lGODlhAQABAAAAACw=" alt="dot">/);
+  });
+});
+
 Deno.test("Web inbox: deletions need the CSRF token, are confirmed, and answer 409 during a POP3 session", async () => {
   await withWebServers(async ({ smtp, pop3, url }) => {
     await sendMessages(smtp.port, [HOSTILE, HOSTILE, HOSTILE]);
