@@ -8,7 +8,7 @@
  */
 
 import type { LineTransport } from "../client/connection.ts";
-import { ProtocolError } from "./rule.ts";
+import { ProtocolError, type Verdict } from "./rule.ts";
 import type { CheckedReply } from "./smtp_reply.ts";
 import { shown, SmtpProbe } from "./smtp_probe.ts";
 import { type TestMessage, testMessage } from "./test_message.ts";
@@ -61,6 +61,16 @@ export async function expect(session: SmtpProbe, line: string, codes: number[]):
     throw new ProtocolError(`${line.split(" ")[0]} was answered ${shown(reply)}, not ${codes.join(" or ")}`);
   }
   return reply;
+}
+
+/** Opens a session, runs `work` on it, and ends it with QUIT whatever happened. */
+export async function withSession(check: SmtpCheck, work: (s: SmtpProbe) => Promise<Verdict>): Promise<Verdict> {
+  const session = await check.open();
+  try {
+    return await work(session);
+  } finally {
+    await quit(session);
+  }
 }
 
 /** Ends a session politely; a server that already closed is no error. */

@@ -9,9 +9,8 @@
  */
 
 import { fail, PASS, type Rule, skipped, type Verdict } from "./rule.ts";
-import { messageFor, type SmtpCheck, startData } from "./smtp_check.ts";
+import { messageFor, type SmtpCheck, startData, withSession } from "./smtp_check.ts";
 import { shown } from "./smtp_probe.ts";
-import { withSession } from "./smtp_session_rules.ts";
 import { dataWire, DOT_LINES, type TestMessage } from "./test_message.ts";
 
 /**

@@ -9,19 +9,9 @@
  */
 
 import { fail, notOffered, PASS, type Rule, type Verdict } from "./rule.ts";
-import { expect, quit, type SmtpCheck } from "./smtp_check.ts";
+import { expect, type SmtpCheck, withSession } from "./smtp_check.ts";
 import { ehloKeywords } from "./smtp_reply.ts";
-import { shown, type SmtpProbe } from "./smtp_probe.ts";
-
-/** Opens a session, runs `work` on it, and ends it with QUIT whatever happened. */
-export async function withSession(check: SmtpCheck, work: (s: SmtpProbe) => Promise<Verdict>): Promise<Verdict> {
-  const session = await check.open();
-  try {
-    return await work(session);
-  } finally {
-    await quit(session);
-  }
-}
+import { shown } from "./smtp_probe.ts";
 
 /** A verdict from one reply: pass when its code is one of `codes`. */
 function codeIn(what: string, reply: { code: number; lines: string[] } | null, codes: number[]): Verdict {
