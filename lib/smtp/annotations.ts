@@ -147,6 +147,9 @@ export const SMTP_EHLO_KEYWORDS: Readonly<Record<string, Annotation>> = {
   DSN: { ref: "RFC 3461", meaning: "delivery status notifications may be asked for" },
   CHUNKING: { ref: "RFC 3030", meaning: "the message may be sent in chunks with BDAT" },
   BINARYMIME: { ref: "RFC 3030", meaning: "messages may hold binary content" },
+  VRFY: { ref: "RFC 5321 4.1.1.6", meaning: "the VRFY command is available: ask whether an address is a user here" },
+  EXPN: { ref: "RFC 5321 4.1.1.7", meaning: "the EXPN command is available: ask for a mailing list's members" },
+  ETRN: { ref: "RFC 1985", meaning: "the client may ask for the mail queued for its domain to be sent" },
 };
 
 /** The session's states as a trace names them: greeted, mail, recipients, data. */
