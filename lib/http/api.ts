@@ -14,6 +14,7 @@ import { attachmentDisposition, json, jsonError, unauthorized } from "./response
 import type { Route } from "./routes.ts";
 import type { SessionTable } from "./sessions.ts";
 import { waitForMessage } from "./wait.ts";
+import { boundedText } from "./request_body.ts";
 
 /** What the API's handlers share. */
 export interface ApiContext {
@@ -25,6 +26,8 @@ export interface ApiContext {
   identifier: RequestIdentifier;
   /** Aborts when the server shuts down: long polls end then. */
   stopping: AbortSignal;
+  /** Long polls open, by user. */
+  waits: Map<string, number>;
 }
 
 /** Most messages on one page of the list. */
@@ -33,6 +36,10 @@ export const MAX_LIMIT = 1000;
 const DEFAULT_LIMIT = 50;
 /** The longest wait asked for, in seconds. */
 const MAX_WAIT_SECONDS = 300;
+/** The longest login request taken, in octets. */
+const MAX_LOGIN_BODY = 4096;
+/** Long polls one user may have open at once: each lists the mailbox four times a second. */
+export const MAX_WAITS_PER_USER = 8;
 /** The header naming the CSRF token, for a request authenticated by the session cookie. */
 export const CSRF_HEADER = "X-CSRF-Token";
 /** The message a 409 gives. */
@@ -46,7 +53,14 @@ export function summary(r: MessageSummary): Record<string, string | number> {
 
 /** `POST /api/v1/login`: `{"user", "password"}` in, `{"token", "expires"}` out. */
 export async function apiLogin(request: Request, clientAddress: string, ctx: ApiContext): Promise<Response> {
-  const body = await request.json().catch(() => undefined);
+  const text = await boundedText(request, MAX_LOGIN_BODY);
+  if (text === undefined) return jsonError(413, `Send at most ${MAX_LOGIN_BODY} octets`);
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
   if (typeof body?.user !== "string" || typeof body?.password !== "string") {
     return jsonError(400, 'Send {"user": "…", "password": "…"} as JSON');
   }
@@ -216,14 +230,23 @@ async function wait(user: string, params: URLSearchParams, signal: AbortSignal, 
   }
   const after = params.get("after") ?? undefined;
   if (after !== undefined && await ctx.view.find(user, after) === undefined) return noMessage();
-  const found = await waitForMessage(ctx.view, {
-    user,
-    address,
-    after,
-    timeoutMs: seconds * 1000,
-    signal: AbortSignal.any([signal, ctx.stopping]),
-  });
-  return found === undefined ? new Response(null, { status: 204 }) : json(summary(found));
+  const open = ctx.waits.get(user) ?? 0;
+  if (open >= MAX_WAITS_PER_USER) return jsonError(429, `At most ${MAX_WAITS_PER_USER} waits at once`);
+  ctx.waits.set(user, open + 1);
+  try {
+    const found = await waitForMessage(ctx.view, {
+      user,
+      address,
+      after,
+      timeoutMs: seconds * 1000,
+      signal: AbortSignal.any([signal, ctx.stopping]),
+    });
+    return found === undefined ? new Response(null, { status: 204 }) : json(summary(found));
+  } finally {
+    const left = ctx.waits.get(user)! - 1;
+    if (left === 0) ctx.waits.delete(user);
+    else ctx.waits.set(user, left);
+  }
 }
 
 function noMessage(): Response {

@@ -58,6 +58,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     sessions,
     identifier: new RequestIdentifier({ auth: options.auth, sessions }),
     stopping: stopping.signal,
+    waits: new Map(),
     secure: options.tls !== undefined,
   };
   const identity = options.tls ? await options.tls.current() : undefined;

@@ -9,6 +9,7 @@
 import { Buffer } from "node:buffer";
 import type { Email } from "postal-mime";
 import { type ApiContext, attachment, decoded, raw } from "./api.ts";
+import { boundedText } from "./request_body.ts";
 import { attachmentBytes } from "./message_json.ts";
 import { sessionCookie } from "./credentials.ts";
 import { Html, page } from "./html.ts";
@@ -93,7 +94,7 @@ export async function userPage(route: Route, request: Request, identity: Identit
   }
   // What is left changes something: only with the session's cookie and its CSRF token.
   const form = await readForm(request);
-  if (identity.via !== "cookie" || !ctx.sessions.checkCsrf(identity.token, form?.get("csrf") as string | null)) {
+  if (identity.via !== "cookie" || !ctx.sessions.checkCsrf(identity.token, form?.get("csrf"))) {
     return page(noticePage("Not allowed", "This form has expired: go back, reload the page and try again.", me), {
       status: 403,
     });
@@ -148,9 +149,9 @@ async function confirmDeletion(params: URLSearchParams, me: { name: string; csrf
   return page(confirmPage({ user: me, all, messages }));
 }
 
-async function deletion(form: FormData, me: { name: string; csrf: string }, ctx: WebContext): Promise<Response> {
+async function deletion(form: URLSearchParams, me: { name: string; csrf: string }, ctx: WebContext): Promise<Response> {
   const all = form.get("all") === "1";
-  const ids = new Set(form.getAll("id").filter((id): id is string => typeof id === "string"));
+  const ids = new Set(form.getAll("id"));
   const outcome = await ctx.view.remove(me.name, all ? "all" : ids);
   if (outcome === "in-use") {
     const text = "Your mailbox is open in a POP3 session (a mail program): nothing was deleted. " +
@@ -165,10 +166,9 @@ function notFound(me: { name: string; csrf: string }): Response {
   return page(noticePage("Not found", "There is no such message in your mailbox.", me), { status: 404 });
 }
 
-/** The request's form, or undefined when it is too large or not a form. */
-async function readForm(request: Request): Promise<FormData | undefined> {
+/** The request's form (`application/x-www-form-urlencoded`, as the pages send it), or undefined when too large. */
+async function readForm(request: Request): Promise<URLSearchParams | undefined> {
   if (request.method !== "POST") return undefined;
-  const length = Number(request.headers.get("content-length") ?? NaN);
-  if (!(length <= MAX_FORM)) return undefined;
-  return await request.formData().catch(() => undefined);
+  const text = await boundedText(request, MAX_FORM);
+  return text === undefined ? undefined : new URLSearchParams(text);
 }

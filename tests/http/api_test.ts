@@ -51,6 +51,8 @@ Deno.test("API: 401 without valid credentials, 404 for another user's message", 
     assert.equal(((await call(url, "/api/v1/messages", { auth: STALLINGS })).json as List).total, 1);
     const badLogin = await call(url, "/api/v1/login", { method: "POST", body: JSON.stringify(STALLINGS) + "x" });
     assert.equal(badLogin.status, 400);
+    const huge = JSON.stringify({ ...STALLINGS, padding: "x".repeat(10_000) });
+    assert.equal((await call(url, "/api/v1/login", { method: "POST", body: huge })).status, 413);
   });
 });
 
@@ -101,5 +103,16 @@ Deno.test("API: wait returns the mail sent over SMTP while it waits, and 204 whe
     assert.equal((answer.json as Summary).subject, "This one");
     assert.equal((await call(url, "/api/v1/wait?timeout=1", { auth: ANDREW })).status, 400);
     assert.equal((await call(url, "/api/v1/wait?to=a@localhost&after=nothing", { auth: ANDREW })).status, 404);
+    // At most 8 waits of one user at once; another user's are counted apart.
+    const eight = Array.from({ length: 8 }, () => call(url, "/api/v1/wait?to=a@localhost&timeout=3", { auth: ANDREW }));
+    let ninth = await call(url, "/api/v1/wait?to=a@localhost&timeout=0", { auth: ANDREW });
+    // The eight may not all have reached the server yet.
+    for (let tries = 0; ninth.status === 204 && tries < 100; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      ninth = await call(url, "/api/v1/wait?to=a@localhost&timeout=0", { auth: ANDREW });
+    }
+    assert.equal(ninth.status, 429);
+    assert.equal((await call(url, "/api/v1/wait?to=a@localhost&timeout=0", { auth: STALLINGS })).status, 204);
+    assert.deepEqual((await Promise.all(eight)).map((a) => a.status), Array(8).fill(204));
   });
 });
