@@ -33,12 +33,15 @@ export class InfoRequest extends Error {
 
 /**
  * One line per flag of a `parseArgs` option table, with the value's name
- * as `usage` spells it and the default: `  --max-errors N (default 10)`.
+ * as `usage` spells it and the default: `  --max-errors N (default 10)`,
+ * `  --trace[=FILE] (default …)` for a value that may be left out.
  */
 export function flagLines(options: ParseArgsOptionsConfig, usage: string): string[] {
   return Object.entries(options).map(([name, option]) => {
-    const spelled = new RegExp(`--${name} ([A-Z_]+)`).exec(usage)?.[1] ?? "VALUE";
-    const value = option.type === "boolean" ? "" : ` ${spelled}`;
+    // "--name VALUE", or "--name[=VALUE]" for a value that may be left out.
+    const spelled = new RegExp(`--${name}( |\\[=)([A-Z_]+)`).exec(usage);
+    const word = spelled?.[2] ?? "VALUE";
+    const value = option.type === "boolean" ? "" : spelled?.[1] === "[=" ? `[=${word}]` : ` ${word}`;
     const repeat = option.multiple ? "..." : "";
     const fallback = option.default;
     const shown = Array.isArray(fallback) ? fallback.join(",") : fallback;

@@ -11,7 +11,8 @@ import { runTask as task } from "../helpers/server_process.ts";
 const PROGRAMS = [
   { task: "smtp", name: "smtpmail", flags: ["--max-message-size OCTETS (default 10485760)", "--tls-port PORT"] },
   { task: "pop3", name: "popserver", flags: ["--idle-timeout SECONDS (default 600)", "--untrusted-loopback"] },
-  { task: "client", name: "mailclient", flags: ["--ca-file FILE"] },
+  { task: "client", name: "mailclient", flags: ["--ca-file FILE", "--trace[=FILE] (default mailclient-trace.log)"] },
+  { task: "check-server", name: "check_server", flags: ["--rcpt ADDRESS", "--starttls"] },
 ];
 
 for (const program of PROGRAMS) {
