@@ -8,8 +8,8 @@
 
 import type { Identity, RequestIdentifier } from "./identify.ts";
 import type { MailboxView, MessageSummary } from "./mailbox_view.ts";
-import { attachmentBytes, decodeMessage, HEADER_PREFIX, MAX_DECODE } from "./message_json.ts";
-import { listAttachments, streamAttachment } from "./mime_stream.ts";
+import { attachmentBytes, type DecodedMessage, decodeMessage, HEADER_PREFIX, MAX_DECODE } from "./message_json.ts";
+import { listAttachments, streamAttachment } from "./attachment_stream.ts";
 import { attachmentDisposition, json, jsonError, unauthorized } from "./responses.ts";
 import type { Route } from "./routes.ts";
 import type { SessionTable } from "./sessions.ts";
@@ -133,7 +133,7 @@ async function list(user: string, params: URLSearchParams, ctx: ApiContext): Pro
  * first `HEADER_PREFIX` octets, its attachments listed by a streaming walk
  * (`MimeWalk`), whose numbering `/attachments/{n}` then follows.
  */
-export async function decoded(user: string, id: string, view: MailboxView) {
+export async function decoded(user: string, id: string, view: MailboxView): Promise<DecodedMessage | undefined> {
   const opened = await view.open(user, id);
   if (opened === undefined) return undefined;
   const { record, body } = opened;
