@@ -25,6 +25,8 @@ export interface MessagePage {
   total: number;
   /** The messages of the page, newest first. */
   messages: MessageSummary[];
+  /** The id of the newest message in the mailbox, whatever the query ("" when it is empty). */
+  newest: string;
 }
 
 /** Which page to list. */
@@ -76,7 +78,7 @@ export class MailboxView {
       if (words.length === 0) {
         const first = maildrop.count - 1 - request.start;
         for (let i = first; i >= 0 && i > first - request.limit; i--) messages.push(await summarize(maildrop, i));
-        return { total: maildrop.count, messages };
+        return { total: maildrop.count, messages, newest: newestOf(maildrop) };
       }
       let total = 0;
       for (let i = maildrop.count - 1; i >= 0; i--) {
@@ -85,7 +87,7 @@ export class MailboxView {
         if (total >= request.start && messages.length < request.limit) messages.push(summary);
         total++;
       }
-      return { total, messages };
+      return { total, messages, newest: newestOf(maildrop) };
     });
   }
 
@@ -205,6 +207,11 @@ export class MailboxView {
       maildrop.close();
     }
   }
+}
+
+/** The id of the maildrop's last record, or "". */
+function newestOf(maildrop: Maildrop): string {
+  return maildrop.count === 0 ? "" : maildrop.id(maildrop.count - 1);
 }
 
 /** The ids of the maildrop's last `MARK_IDS` records. */

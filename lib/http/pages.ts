@@ -65,6 +65,8 @@ export interface ListPageData {
   limit: number;
   /** The search, "" for none. */
   query: string;
+  /** The id of the newest message in the mailbox, for the script to notice new mail. */
+  newest: string;
 }
 
 /** "2026-12-07 19:05" in UTC, as the list and message pages show times. */
@@ -96,7 +98,8 @@ export function listPage(data: ListPageData): Html {
       <button type="submit">Search</button></form>
       <p id="new-mail" class="notice" hidden></p>
       <form id="selection" method="get" action="/delete"></form>
-      <table id="inbox" data-start="${start}" data-limit="${limit}" data-query="${query}" data-total="${total}">
+      <table id="inbox" data-start="${start}" data-limit="${limit}" data-query="${query}" data-total="${total}"
+        data-newest="${data.newest}">
         <thead>
           <tr>
             <th></th>

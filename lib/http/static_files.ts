@@ -50,9 +50,11 @@ iframe { width: 100%; height: 60vh; border: 1px solid var(--line); background: #
 `;
 
 /**
- * The script: on the list, asks the API for the newest page every few
- * seconds (with the session cookie; reading needs no CSRF token) and shows
- * new mail without a reload: on the first page the rows are rebuilt (as
+ * The script: on the list, asks the API for the newest message every few
+ * seconds (with the session cookie; reading needs no CSRF token: one
+ * message, cheap even for a large mailbox), and when it is another than the
+ * page's `data-newest`, shows new mail without a reload: on the first page
+ * the page is fetched again (a search, only then) and its rows rebuilt (as
  * text, never markup), elsewhere a notice links to the newest. The pages
  * work without it.
  */
@@ -87,14 +89,15 @@ const SCRIPT = `
       cell("size", size(m.size)));
     return tr;
   };
+  const ask = async (params) => {
+    const response = await fetch("/api/v1/messages?" + new URLSearchParams(params), { credentials: "same-origin" });
+    return response.ok ? await response.json() : undefined;
+  };
   const check = async () => {
-    const params = new URLSearchParams({ start: "0", limit: start === "0" ? limit : "1", query });
-    const response = await fetch("/api/v1/messages?" + params, { credentials: "same-origin" });
-    if (!response.ok) return;
-    const list = await response.json();
-    const added = list.total - Number(table.dataset.total);
-    if (added === 0) return;
-    table.dataset.total = String(list.total);
+    const probe = await ask({ limit: "1" });
+    const newest = probe?.messages[0]?.id ?? "";
+    if (probe === undefined || newest === table.dataset.newest) return;
+    table.dataset.newest = newest;
     if (start !== "0") {
       notice.hidden = false;
       notice.replaceChildren("New mail has arrived. ");
@@ -104,6 +107,10 @@ const SCRIPT = `
       notice.append(link);
       return;
     }
+    const list = await ask({ start: "0", limit, query });
+    if (list === undefined) return;
+    const added = list.total - Number(table.dataset.total);
+    table.dataset.total = String(list.total);
     const checked = new Set([...table.querySelectorAll("input:checked")].map((box) => box.value));
     table.tBodies[0].replaceChildren(...list.messages.map((m) => row(m, checked)));
     const range = document.querySelector(".pages span");
