@@ -4,13 +4,13 @@
  * @module
  */
 
-import { checkInfoRequest, parsePort, UsageError } from "../cli.ts";
+import { checkInfoRequest, parseInteger, parsePort, UsageError } from "../cli.ts";
 import { parseArgs } from "node:util";
 
 /** One-line usage. */
 export const CHECK_USAGE = "check_server.ts smtp://HOST[:PORT] --rcpt ADDRESS [--from ADDRESS] " +
   "[--pop3 pop3://HOST[:PORT] --user USER --pass PASSWORD] | pop3://HOST[:PORT] --user USER --pass PASSWORD " +
-  "[--smtp smtp://HOST[:PORT] [--rcpt ADDRESS]]; [--starttls | --tls] [--ca-file FILE]";
+  "[--smtp smtp://HOST[:PORT] [--rcpt ADDRESS]]; [--starttls | --tls] [--ca-file FILE] [--timeout SECONDS]";
 
 /** Where a server is. */
 export interface ServerAddress {
@@ -42,6 +42,8 @@ export interface CheckConfig {
   user?: string;
   /** The POP3 password. */
   pass?: string;
+  /** How long to wait for a connection or a reply, in ms (--timeout, in seconds). */
+  timeoutMs: number;
 }
 
 const OPTIONS = {
@@ -54,6 +56,7 @@ const OPTIONS = {
   starttls: { type: "boolean", default: false },
   tls: { type: "boolean", default: false },
   "ca-file": { type: "string" },
+  timeout: { type: "string", default: "10" },
 } as const;
 
 /**
@@ -87,7 +90,9 @@ export function parseCheckArgs(args: string[]): CheckConfig {
   if (parsed.positionals.length !== 1) throw new UsageError("Expected exactly one server URL");
   if (v.starttls && v.tls) throw new UsageError("Cannot use --starttls and --tls together");
   const target = parseServerUrl(parsed.positionals[0], "the server URL", v.tls);
-  const config: CheckConfig = { target, tls: v.tls ? "implicit" : v.starttls ? "starttls" : "none" };
+  const timeoutMs = parseInteger(v.timeout, "--timeout") * 1000;
+  if (timeoutMs === 0) throw new UsageError("Cannot use --timeout 0");
+  const config: CheckConfig = { target, tls: v.tls ? "implicit" : v.starttls ? "starttls" : "none", timeoutMs };
   if (v["ca-file"] !== undefined) config.caFile = v["ca-file"];
   if (v.user !== undefined) config.user = v.user;
   if (v.pass !== undefined) config.pass = v.pass;

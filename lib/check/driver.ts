@@ -51,8 +51,12 @@ class Run {
     this.token = token;
     this.#config = config;
     const sessions = { session: () => ({ session: ++this.#sessions, emit: this.capture.record.bind(this.capture) }) };
-    this.#connect = tracingConnector(tcpConnector({ caCerts, implicit: config.tls === "implicit" }), sessions);
-    this.#plain = tracingConnector(tcpConnector({ caCerts }), sessions);
+    const { timeoutMs } = config;
+    this.#connect = tracingConnector(
+      tcpConnector({ caCerts, implicit: config.tls === "implicit", timeoutMs }),
+      sessions,
+    );
+    this.#plain = tracingConnector(tcpConnector({ caCerts, timeoutMs }), sessions);
   }
 
   /** An SMTP context for `server`: the target's TLS for the target, plain for a helper server. */

@@ -8,6 +8,7 @@
  */
 
 import type { LineTransport } from "../client/connection.ts";
+import { greeting } from "./smtp_check.ts";
 import { isOk, Pop3Probe, unstuff } from "./pop3_probe.ts";
 import { ProtocolError } from "./rule.ts";
 import { markOf, type TestMessage } from "./test_message.ts";
@@ -139,7 +140,7 @@ export async function retrieve(s: Pop3Probe, n: number): Promise<string[]> {
 export async function openPop3(transport: LineTransport, stls: boolean): Promise<Pop3Probe> {
   const session = new Pop3Probe(transport);
   try {
-    session.greeting = await session.status();
+    session.greeting = await greeting(session.status());
     if (stls) {
       const go = await session.command("STLS");
       if (!isOk(go)) throw new ProtocolError(`STLS was answered "${go}"`);

@@ -7,7 +7,7 @@
 
 import { ClientError } from "../client/connection.ts";
 import type { TraceRecord } from "../trace/record.ts";
-import { fail, ProtocolError, type Result, type Rule, type Verdict } from "./rule.ts";
+import { fail, ProtocolError, type Result, type Rule, skipped, type Verdict } from "./rule.ts";
 
 /** Where the records of the sessions a rule opens gather. */
 export class ExchangeCapture {
@@ -39,8 +39,13 @@ export async function runRule<C>(rule: Rule<C>, context: C): Promise<Verdict> {
   }
 }
 
+/** How the client's connector says a server cannot be reached at all (`tcpConnector`). */
+const UNREACHABLE = /^Cannot connect to /;
+
 /**
- * Runs `rules` in order, telling `onResult` of each as it is known.
+ * Runs `rules` in order, telling `onResult` of each as it is known. Once a
+ * rule finds the server unreachable (refused, timed out, TLS refused), the
+ * rest are skipped, saying so, rather than each waiting to fail the same way.
  *
  * @returns every result, in order
  */
@@ -52,8 +57,10 @@ export async function runRules<C>(
 ): Promise<Result[]> {
   const results: Result[] = [];
   capture.take();
+  let unreachable: string | undefined;
   for (const rule of rules) {
-    const verdict = await runRule(rule, context);
+    const verdict = unreachable === undefined ? await runRule(rule, context) : skipped(`not run: ${unreachable}`);
+    if (verdict.status === "fail" && UNREACHABLE.test(verdict.found ?? "")) unreachable ??= verdict.found;
     const result = { rule: rule as Rule<never>, verdict, exchange: capture.take() };
     results.push(result);
     onResult(result);

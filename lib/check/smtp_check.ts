@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { LineTransport } from "../client/connection.ts";
+import { ClientError, type LineTransport } from "../client/connection.ts";
 import { ProtocolError, type Verdict } from "./rule.ts";
 import type { CheckedReply } from "./smtp_reply.ts";
 import { shown, SmtpProbe } from "./smtp_probe.ts";
@@ -84,6 +84,21 @@ export async function quit(session: SmtpProbe): Promise<void> {
 }
 
 /**
+ * Awaits a greeting; one that never comes (a timeout, a broken connection)
+ * counts as a server that cannot be reached, so that the run stops there.
+ *
+ * @throws {ClientError} saying "Cannot connect to …" when no greeting came
+ */
+export async function greeting<T>(reading: Promise<T>): Promise<T> {
+  try {
+    return await reading;
+  } catch (error) {
+    if (!(error instanceof ClientError)) throw error;
+    throw new ClientError(`Cannot connect to the server: no greeting came (${error.message})`);
+  }
+}
+
+/**
  * Makes a new session out of a connection: reads the greeting, and with
  * `starttls` does EHLO, STARTTLS (which must be answered 220) and the TLS
  * handshake, leaving the session as new under TLS (RFC 3207 4.2).
@@ -93,7 +108,7 @@ export async function quit(session: SmtpProbe): Promise<void> {
 export async function openSmtp(transport: LineTransport, starttls: boolean): Promise<SmtpProbe> {
   const session = new SmtpProbe(transport);
   try {
-    session.greeting = await session.reply();
+    session.greeting = await greeting(session.reply());
     if (starttls) {
       await session.ehlo();
       await expect(session, "STARTTLS", [220]);

@@ -59,15 +59,17 @@ export interface Endpoint {
 /** Opens a connection to an endpoint (tests may pass their own). */
 export type Connector = (endpoint: Endpoint) => Promise<LineTransport>;
 
-/** How to verify servers' certificates. */
-export interface TlsTrust {
+/** How to connect: which certificates to trust, implicit TLS, how long to wait. */
+export interface ConnectOptions {
   /** PEM certificates to trust instead of the system's roots (--ca-file); the system's when left out. */
   caCerts?: string[];
   /** Speak TLS from the first byte (RFC 8314 implicit TLS, e.g. port 465 or 995) instead of plain TCP. */
   implicit?: boolean;
+  /** How long to wait for the connection, a handshake or a reply line, in ms; 30 s when left out. */
+  timeoutMs?: number;
 }
 
-/** How long to wait for a connection or for a reply line. */
+/** How long to wait for a connection or for a reply line, unless told otherwise. */
 const TIMEOUT_MS = 30_000;
 /** The longest line accepted from a server; mail lines are at most 1000 octets (RFC 5322 §2.1.1). */
 const MAX_LINE = 1024 * 1024;
@@ -76,13 +78,14 @@ const MAX_LINE = 1024 * 1024;
  * Returns a connector that connects over TCP and, when asked to start TLS,
  * verifies certificates as `trust` says.
  */
-export function tcpConnector(trust: TlsTrust = {}): Connector {
+export function tcpConnector(trust: ConnectOptions = {}): Connector {
+  const ms = trust.timeoutMs ?? TIMEOUT_MS;
   return async (endpoint) => {
     try {
       if (trust.implicit) {
         const tls = await Deno.connectTls({ hostname: endpoint.host, port: endpoint.port, caCerts: trust.caCerts });
         try {
-          await withTimeout(tls.handshake());
+          await withTimeout(tls.handshake(), ms);
         } catch (error) {
           tls.close();
           throw new Error(tlsReason(error, trust));
@@ -92,7 +95,7 @@ export function tcpConnector(trust: TlsTrust = {}): Connector {
       const conn = await Deno.connect({
         hostname: endpoint.host,
         port: endpoint.port,
-        signal: AbortSignal.timeout(TIMEOUT_MS),
+        signal: AbortSignal.timeout(ms),
       });
       return new TcpTransport(conn, endpoint, trust);
     } catch (error) {
@@ -108,7 +111,7 @@ class TcpTransport implements LineTransport {
   #tcp: Deno.TcpConn | undefined;
   #conn: Deno.Conn;
   #secure: boolean;
-  #trust: TlsTrust;
+  #trust: ConnectOptions;
   #endpoint: Endpoint;
   #buffer: Uint8Array<ArrayBuffer> = new Uint8Array(0);
   /** Where the unread part of `#buffer` starts. */
@@ -118,7 +121,7 @@ class TcpTransport implements LineTransport {
   #eof = false;
   #closed = false;
 
-  constructor(conn: Deno.TcpConn | Deno.TlsConn, endpoint: Endpoint, trust: TlsTrust) {
+  constructor(conn: Deno.TcpConn | Deno.TlsConn, endpoint: Endpoint, trust: ConnectOptions) {
     this.#tcp = trust.implicit ? undefined : conn as Deno.TcpConn;
     this.#secure = trust.implicit === true;
     this.#conn = conn;
@@ -150,7 +153,8 @@ class TcpTransport implements LineTransport {
   async #fill(): Promise<void> {
     this.#pending ??= this.#conn.read(this.#chunk);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<"timeout">((resolve) => timer = setTimeout(() => resolve("timeout"), TIMEOUT_MS));
+    const ms = this.#trust.timeoutMs ?? TIMEOUT_MS;
+    const timeout = new Promise<"timeout">((resolve) => timer = setTimeout(() => resolve("timeout"), ms));
     let n: number | null | "timeout";
     try {
       n = await Promise.race([this.#pending, timeout]);
@@ -160,7 +164,7 @@ class TcpTransport implements LineTransport {
     } finally {
       clearTimeout(timer);
     }
-    if (n === "timeout") throw this.#error(`no reply within ${TIMEOUT_MS / 1000} seconds`);
+    if (n === "timeout") throw this.#error(`no reply within ${ms / 1000} seconds`);
     this.#pending = undefined;
     if (n === null) this.#eof = true;
     else {
@@ -187,7 +191,7 @@ class TcpTransport implements LineTransport {
     try {
       const tls = await Deno.startTls(this.#tcp, { hostname: this.#endpoint.host, caCerts: this.#trust.caCerts });
       this.#conn = tls;
-      await withTimeout(tls.handshake());
+      await withTimeout(tls.handshake(), this.#trust.timeoutMs ?? TIMEOUT_MS);
     } catch (error) {
       throw new ClientError(`Cannot start TLS with the ${where(this.#endpoint)}: ${tlsReason(error, this.#trust)}`);
     }
@@ -210,11 +214,11 @@ class TcpTransport implements LineTransport {
   }
 }
 
-/** Waits for a TLS handshake for at most `TIMEOUT_MS`. */
-async function withTimeout<T>(work: Promise<T>): Promise<T> {
+/** Waits for a TLS handshake for at most `ms`. */
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS / 1000} seconds`)), TIMEOUT_MS);
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} seconds`)), ms);
   });
   try {
     return await Promise.race([work, timeout]);
@@ -224,7 +228,7 @@ async function withTimeout<T>(work: Promise<T>): Promise<T> {
 }
 
 /** Why TLS failed, with a hint for a self-signed certificate. */
-function tlsReason(error: unknown, trust: TlsTrust): string {
+function tlsReason(error: unknown, trust: ConnectOptions): string {
   const hint = /UnknownIssuer|self[- ]signed/i.test(reason(error)) && trust.caCerts === undefined
     ? " (for a self-signed certificate, give it with --ca-file FILE)"
     : "";

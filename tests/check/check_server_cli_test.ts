@@ -33,7 +33,7 @@ Deno.test("deno task check-server pop3://… exits 0 against an empty popserver 
   });
 });
 
-Deno.test("deno task check-server exits 1 when a required rule fails", async () => {
+Deno.test("deno task check-server skips dot-stuffing without --pop3, and stops at a server it cannot reach", async () => {
   await withBrokenServer(async ({ smtpPort }) => {
     const run = await runTask("check-server", [`smtp://127.0.0.1:${smtpPort}`, "--rcpt", "andrew@localhost"]);
     assert.equal(run.code, 0, "without --pop3 the dot-stuffing rule is skipped: nothing else is broken over SMTP");
@@ -41,11 +41,16 @@ Deno.test("deno task check-server exits 1 when a required rule fails", async () 
     assert.match(run.stdout, /^Sent 7 messages to andrew@localhost, .*; they stay there \(give --pop3/m);
   });
   const run = await runTask("check-server", ["smtp://127.0.0.1:1", "--rcpt", "andrew@localhost"]);
-  assert.equal(run.code, 1, "nothing listens on port 1: every rule fails");
+  assert.equal(run.code, 1, "nothing listens on port 1");
   assert.match(
     run.stdout,
     /^FAIL +RFC 5321 3\.1 +smtp\.greeting .*\n {4}found: {4}Cannot connect to the SMTP server at 127\.0\.0\.1:1: /m,
   );
+  assert.match(
+    run.stdout,
+    /^skipped +RFC 5321 4\.1\.1\.1 +smtp\.ehlo .* \[not run: Cannot connect to the SMTP server /m,
+  );
+  assert.match(run.stdout, /\n25 rules: 0 pass, 1 fail \(1 required\), 0 not offered, 24 skipped\n$/);
 });
 
 Deno.test("deno task check-server with bad arguments prints one line and exits 2", async () => {
@@ -71,4 +76,34 @@ Deno.test("deno task check-server with bad arguments prints one line and exits 2
   const help = await runTask("check-server", ["--help"]);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^Usage: check_server\.ts /);
+});
+
+Deno.test("deno task check-server --timeout: a server that never greets is given up on after it, once", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) held.push(conn); // accepts and says nothing
+  })();
+  try {
+    const port = (listener.addr as Deno.NetAddr).port;
+    const run = await runTask("check-server", [
+      `pop3://127.0.0.1:${port}`,
+      "--user",
+      "u",
+      "--pass",
+      "p",
+      "--timeout",
+      "1",
+    ]);
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stdout,
+      /found: {4}Cannot connect to the server: no greeting came \(.*no reply within 1 seconds\)/,
+    );
+    assert.match(run.stdout, /\n20 rules: 0 pass, 1 fail \(1 required\), 0 not offered, 19 skipped\n$/);
+  } finally {
+    listener.close();
+    for (const conn of held) conn.close();
+    await accepting;
+  }
 });

@@ -35,11 +35,14 @@ Deno.test("parseCheckArgs reads both forms and refuses what does not fit", () =>
   assert.deepEqual(parseCheckArgs(["smtp://mail.test", "--rcpt", "a@b"]), {
     target: { protocol: "smtp", host: "mail.test", port: 25 },
     tls: "none",
+    timeoutMs: 10_000,
     rcpt: "a@b",
   });
-  assert.deepEqual(parseCheckArgs(["pop3://[::1]", "--tls", "--user", "u", "--pass", "p", "--smtp", "smtp://h:2525"]), {
+  const args = ["pop3://[::1]", "--tls", "--user", "u", "--pass", "p", "--smtp", "smtp://h:2525", "--timeout", "3"];
+  assert.deepEqual(parseCheckArgs(args), {
     target: { protocol: "pop3", host: "::1", port: 995 },
     tls: "implicit",
+    timeoutMs: 3_000,
     user: "u",
     pass: "p",
     smtp: { protocol: "smtp", host: "h", port: 2525 },
@@ -54,6 +57,8 @@ Deno.test("parseCheckArgs reads both forms and refuses what does not fit", () =>
       ["pop3://h:0", "--user", "u", "--pass", "p"],
       ["http://h", "--rcpt", "a@b"],
       ["smtp://h/path", "--rcpt", "a@b"],
+      ["smtp://h", "--rcpt", "a@b", "--timeout", "0"],
+      ["smtp://h", "--rcpt", "a@b", "--timeout", "1.5"],
     ]
   ) {
     assert.throws(() => parseCheckArgs(bad), UsageError, bad.join(" "));
