@@ -8,7 +8,7 @@
  */
 
 import type { LineTransport } from "../client/connection.ts";
-import { greeting } from "./smtp_check.ts";
+import { greeting } from "./runner.ts";
 import { isOk, Pop3Probe, unstuff } from "./pop3_probe.ts";
 import { ProtocolError } from "./rule.ts";
 import { markOf, type TestMessage } from "./test_message.ts";

@@ -39,8 +39,23 @@ export async function runRule<C>(rule: Rule<C>, context: C): Promise<Verdict> {
   }
 }
 
-/** How the client's connector says a server cannot be reached at all (`tcpConnector`). */
+/** How the client's connector says a server cannot be reached at all (`tcpConnector`), and `greeting` too. */
 const UNREACHABLE = /^Cannot connect to /;
+
+/**
+ * Awaits a greeting; one that never comes (a timeout, a broken connection)
+ * counts as a server that cannot be reached, so that the run stops there.
+ *
+ * @throws {ClientError} saying "Cannot connect to …" when no greeting came
+ */
+export async function greeting<T>(reading: Promise<T>): Promise<T> {
+  try {
+    return await reading;
+  } catch (error) {
+    if (!(error instanceof ClientError)) throw error;
+    throw new ClientError(`Cannot connect to the server: no greeting came (${error.message})`);
+  }
+}
 
 /**
  * Runs `rules` in order, telling `onResult` of each as it is known. Once a

@@ -7,8 +7,9 @@
  * @module
  */
 
-import { ClientError, type LineTransport } from "../client/connection.ts";
+import type { LineTransport } from "../client/connection.ts";
 import { ProtocolError, type Verdict } from "./rule.ts";
+import { greeting } from "./runner.ts";
 import type { CheckedReply } from "./smtp_reply.ts";
 import { shown, SmtpProbe } from "./smtp_probe.ts";
 import { type TestMessage, testMessage } from "./test_message.ts";
@@ -81,21 +82,6 @@ export async function quit(session: SmtpProbe): Promise<void> {
     // Closed already, or a broken reply: the rule has its verdict.
   }
   await session.close();
-}
-
-/**
- * Awaits a greeting; one that never comes (a timeout, a broken connection)
- * counts as a server that cannot be reached, so that the run stops there.
- *
- * @throws {ClientError} saying "Cannot connect to …" when no greeting came
- */
-export async function greeting<T>(reading: Promise<T>): Promise<T> {
-  try {
-    return await reading;
-  } catch (error) {
-    if (!(error instanceof ClientError)) throw error;
-    throw new ClientError(`Cannot connect to the server: no greeting came (${error.message})`);
-  }
 }
 
 /**
