@@ -36,12 +36,18 @@ export interface HttpServerOptions {
 export interface RunningHttpServer {
   /** The URL it serves, e.g. "http://127.0.0.1:8025/". */
   url: string;
-  /** Stops it: long polls end, open requests finish. */
+  /**
+   * Stops it: no new connections, long polls end at once, open requests
+   * may finish within `SHUTDOWN_GRACE_MS` (a download to a client that
+   * stopped reading must not keep the server from stopping).
+   */
   shutdown(): Promise<void>;
 }
 
 /** How long a login token (or web session) lasts. */
 const SESSION_LIFETIME_MS = 12 * 60 * 60 * 1000;
+/** How long open requests may take to finish when the server stops. */
+const SHUTDOWN_GRACE_MS = 5000;
 /** Most login tokens held at once. */
 const MAX_SESSIONS = 10_000;
 
@@ -80,7 +86,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     url: `${options.tls ? "https" : "http"}://${host}:${addr.port}/`,
     shutdown: async () => {
       stopping.abort();
-      await server.shutdown();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const grace = new Promise<void>((done) => timer = setTimeout(done, SHUTDOWN_GRACE_MS));
+      await Promise.race([server.shutdown(), grace]);
+      clearTimeout(timer);
     },
   };
 }

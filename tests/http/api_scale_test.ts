@@ -162,6 +162,13 @@ Deno.test("API streams a 50 MB message's source and attachment with the server's
       disposition: "attachment",
       contentId: null,
     }]);
+
+    // A client that stops reading a download does not keep popserver from stopping when asked.
+    const stalled = await fetch(new URL(`/api/v1/messages/${id}/raw`, url), { headers: authHeaders(ANDREW) });
+    const reader = stalled.body!.getReader();
+    await reader.read();
+    assert.equal((await pop3.stop()).code, 0);
+    await reader.cancel().catch(() => {});
   }, {
     prepare: async (root) => {
       large = await writeLarge(root);
