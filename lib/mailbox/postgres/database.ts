@@ -157,9 +157,28 @@ export class Database {
       options: SESSION_OPTIONS,
       keepAlive: true,
       connectionTimeoutMillis: 10_000,
+      types: TYPES,
     };
   }
 }
+
+/** PostgreSQL's type id of bytea. */
+const BYTEA = 17;
+
+/**
+ * How results are read: node-postgres's own parsers, but a bytea in hex
+ * text (`\x…`, PostgreSQL's default output) decoded by
+ * `Uint8Array.fromHex`, ten times faster under Deno than the
+ * `Buffer.from(text, "hex")` node-postgres uses, which took most of a POP3
+ * session's time to read mail.
+ */
+const TYPES = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    const parse = pg.types.getTypeParser(oid, format);
+    if (oid !== BYTEA || format === "binary") return parse;
+    return (text: string) => text.startsWith("\\x") ? Uint8Array.fromHex(text.slice(2)) : parse(text);
+  },
+} as pg.CustomTypesConfig;
 
 /** Whether the server behind `client` takes writes (is not a standby, nor read-only). */
 async function acceptsWrites(client: pg.ClientBase): Promise<boolean> {

@@ -34,9 +34,9 @@ export interface MaildropReader {
 /** A message up to this many stored octets is read whole, and may be read ahead. */
 export const SMALL_MESSAGE = 16 * 1024;
 /** Most octets read ahead at once... */
-const READ_AHEAD_OCTETS = 1024 * 1024;
+const READ_AHEAD_OCTETS = 256 * 1024;
 /** ... and most messages. */
-const READ_AHEAD_COUNT = 256;
+const READ_AHEAD_COUNT = 64;
 
 /** A maildrop over rows read at login. */
 export class PostgresMaildrop implements Maildrop {
