@@ -15,6 +15,7 @@ import type { Route } from "./routes.ts";
 import type { SessionTable } from "./sessions.ts";
 import { waitForMessage } from "./wait.ts";
 import { boundedText } from "./request_body.ts";
+import { parseBearer } from "./credentials.ts";
 
 /** What the API's handlers share. */
 export interface ApiContext {
@@ -100,14 +101,11 @@ export async function apiCall(
     case "api-wait":
       return await wait(user, url.searchParams, request.signal, ctx);
     case "api-logout":
-      if (identity.via !== "basic") ctx.sessions.end(identity.via === "cookie" ? identity.token : bearerOf(request));
+      if (identity.via === "cookie") ctx.sessions.end(identity.token);
+      if (identity.via === "bearer") ctx.sessions.end(parseBearer(request.headers.get("authorization"))!);
       return new Response(null, { status: 204 });
   }
   return jsonError(404, "No such API call");
-}
-
-function bearerOf(request: Request): string {
-  return (request.headers.get("authorization") ?? "").replace(/^Bearer +/i, "").trim();
 }
 
 /** A non-negative integer query parameter, its default when absent, or undefined when malformed. */
