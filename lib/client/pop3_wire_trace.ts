@@ -11,7 +11,7 @@
 import { Pop3Trace } from "../pop3/session_trace.ts";
 import type { Pop3State } from "../pop3/session_types.ts";
 import type { SessionTraceOptions } from "../trace/sink.ts";
-import type { WireTrace } from "./wire_trace.ts";
+import type { WireTrace } from "./wire_follower.ts";
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();

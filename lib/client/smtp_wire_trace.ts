@@ -11,7 +11,7 @@ import type { Line } from "../net/line_splitter.ts";
 import type { SmtpState } from "../smtp/rules.ts";
 import { SmtpTrace } from "../smtp/session_trace.ts";
 import type { SessionTraceOptions } from "../trace/sink.ts";
-import type { WireTrace } from "./wire_trace.ts";
+import type { WireTrace } from "./wire_follower.ts";
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();

@@ -11,20 +11,7 @@ import type { SessionTraceOptions } from "../trace/sink.ts";
 import { ClientError, type Connector, type Endpoint, type LineTransport } from "./connection.ts";
 import { Pop3WireTrace } from "./pop3_wire_trace.ts";
 import { SmtpWireTrace } from "./smtp_wire_trace.ts";
-
-/** What a protocol follower is told about one connection, in the order it happens. */
-export interface WireTrace {
-  /** The connection to `server` ("host:port") is open. */
-  connected(server: string): void;
-  /** The client sent these bytes (one or more command lines, or message content). */
-  sent(bytes: Uint8Array): void;
-  /** The client read this line from the server, without its line end. */
-  received(line: Uint8Array): void;
-  /** The TLS handshake after STARTTLS or STLS: done (undefined), or why it failed. */
-  tls(failure: string | undefined): void;
-  /** The connection is closed. */
-  closed(): void;
-}
+import type { WireTrace } from "./wire_follower.ts";
 
 /** Makes the follower of one connection speaking `protocol`. */
 export function wireTraceFor(protocol: "smtp" | "pop3", options: SessionTraceOptions): WireTrace {
