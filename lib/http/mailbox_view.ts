@@ -13,6 +13,7 @@
  */
 
 import type { Maildrop, MailRecord, MailStore } from "../mailbox/store.ts";
+import { decodeWords } from "postal-mime";
 import { parseRecordHeader } from "../mailbox/record.ts";
 import { unstuffStream } from "./unstuff.ts";
 
@@ -232,10 +233,27 @@ async function summarize(maildrop: Maildrop, i: number): Promise<MessageSummary>
   return summaryOf(maildrop, i, await readStart(maildrop, i, true));
 }
 
-/** What the list shows of record `i`, from its first octets. */
+/** What the list shows of record `i`, from its first octets: From, To and Subject with their encoded words decoded. */
 function summaryOf(maildrop: Maildrop, i: number, start: Uint8Array): MessageSummary {
   const { from, to, subject, received } = parseRecordHeader(start);
-  return { id: maildrop.id(i), from, to, subject, received, size: maildrop.size(i) };
+  return {
+    id: maildrop.id(i),
+    from: readable(from),
+    to: readable(to),
+    subject: readable(subject),
+    received,
+    size: maildrop.size(i),
+  };
+}
+
+/** A header value with its RFC 2047 encoded words decoded (postal-mime's `decodeWords`), or as it is if they fail. */
+function readable(value: string): string {
+  if (!value.includes("=?")) return value;
+  try {
+    return decodeWords(value);
+  } catch {
+    return value;
+  }
 }
 
 /**

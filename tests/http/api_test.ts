@@ -22,6 +22,17 @@ Deno.test("API: list, message, raw, attachment, query, tokens and deletion over 
   });
 });
 
+Deno.test("API: the list decodes encoded words (RFC 2047) in sender, recipient and subject, and finds them", async () => {
+  await withWebServers(async ({ smtp, url }) => {
+    await sendMessages(smtp.port, [
+      "From: =?UTF-8?Q?J=C3=BCrgen?= <j@localhost>\r\nTo: andrew@localhost\r\n" +
+      "Subject: =?UTF-8?B?SGVsbG8gd8O2cmxk?=\r\n\r\nx\r\n",
+    ]);
+    const [message] = ((await call(url, "/api/v1/messages?query=W%C3%96RLD", { auth: ANDREW })).json as List).messages;
+    assert.deepEqual([message.from, message.subject], ["Jürgen <j@localhost>", "Hello wörld"]);
+  });
+});
+
 Deno.test("API: 401 without valid credentials, 404 for another user's message", async () => {
   await withWebServers(async ({ smtp, url }) => {
     await sendMessages(smtp.port, [PLAIN], "stallings@localhost");
