@@ -16,6 +16,7 @@ import type { Maildrop, MailRecord, MailStore } from "../mailbox/store.ts";
 import { decodeWords } from "postal-mime";
 import { parseRecordHeader } from "../mailbox/record.ts";
 import { unstuffStream } from "./unstuff.ts";
+import { MimeWalk } from "./mime_stream.ts";
 
 /** A message as the list shows it. */
 export type MessageSummary = Pick<MailRecord, "id" | "from" | "to" | "subject" | "received" | "size">;
@@ -278,8 +279,8 @@ const decoder = new TextDecoder();
 
 /**
  * Reads record `i` for a search: its summary when each word appears in its
- * sender, recipient, subject or text (the text as sent, in the first
- * `HEADER_LIMIT` octets: a part sent in base64 is not searched), else undefined.
+ * sender, recipient, subject or text (its text parts decoded, in the first
+ * `HEADER_LIMIT` octets), else undefined.
  */
 async function searched(maildrop: Maildrop, i: number, words: string[]): Promise<MessageSummary | undefined> {
   const start = await readStart(maildrop, i, false);
@@ -287,9 +288,22 @@ async function searched(maildrop: Maildrop, i: number, words: string[]): Promise
   const fields = `${summary.from}\n${summary.to}\n${summary.subject}`.toLowerCase();
   const rest = words.filter((word) => !fields.includes(word));
   if (rest.length === 0) return summary;
-  const body = start.subarray(Math.min(start.length, bodyStart(start)));
-  const text = decoder.decode(body).toLowerCase();
+  const text = textOf(start).toLowerCase();
   return rest.every((word) => text.includes(word)) ? summary : undefined;
+}
+
+/**
+ * The text parts of a message's start, decoded from base64 or
+ * quoted-printable (`MimeWalk`) and read as UTF-8; where no part is found
+ * (a structure the start cuts off), the body as sent.
+ */
+function textOf(start: Uint8Array): string {
+  const parts: Uint8Array[] = [];
+  const walk = new MimeWalk({ onText: (bytes) => parts.push(bytes.slice()) });
+  walk.push(start);
+  walk.end();
+  if (parts.length === 0) return decoder.decode(start.subarray(bodyStart(start)));
+  return parts.map((part) => decoder.decode(part)).join("\n");
 }
 
 /** Where the body begins: after the header block's empty line (the length when there is none). */

@@ -30,6 +30,8 @@ export interface WalkHandlers {
   want?: number;
   /** Receives the wanted attachment's decoded octets. */
   emit?(bytes: Uint8Array): void;
+  /** Receives the decoded octets of the text parts (text/*, not attachments), when given. */
+  onText?(bytes: Uint8Array): void;
 }
 
 interface Leaf {
@@ -145,14 +147,14 @@ export class MimeWalk {
     return undefined;
   }
 
-  /** Content of the current part: given to its decoder when it is the wanted attachment, else only counted. */
+  /** Content of the current part, for its decoder: an attachment's (counted, and given out when wanted) or a text's. */
   #content(bytes: Uint8Array, ended: boolean, lineStart = false): void {
     const leaf = this.#leaf;
-    if (this.#state !== "body" || leaf?.info === undefined) return;
+    if (this.#state !== "body" || leaf?.decoder === undefined) return;
     const body = ended ? bytes.subarray(0, bytes.length - (bytes.at(-2) === 0x0d ? 2 : 1)) : bytes;
-    if (lineStart && leaf.pendingBreak) leaf.decoder!.newline();
+    if (lineStart && leaf.pendingBreak) leaf.decoder.newline();
     if (lineStart || ended) leaf.pendingBreak = false;
-    leaf.decoder!.data(body);
+    leaf.decoder.data(body);
     if (ended) leaf.pendingBreak = true;
   }
 
@@ -174,13 +176,18 @@ export class MimeWalk {
     }
     this.#state = "body";
     this.#leaf = { pendingBreak: false };
+    const encoding = fields.get("content-transfer-encoding") ?? "";
     const info = attachmentOf(fields, this.#count);
-    if (info === undefined) return;
+    if (info === undefined) {
+      const onText = this.#handlers.onText;
+      if (onText !== undefined && /^\s*text\//i.test(type)) this.#leaf.decoder = partDecoder(encoding, onText);
+      return;
+    }
     this.#count++;
     let size = 0;
     const wanted = this.#handlers.want === info.index;
     this.#leaf.info = info;
-    this.#leaf.decoder = partDecoder(fields.get("content-transfer-encoding") ?? "", (bytes) => {
+    this.#leaf.decoder = partDecoder(encoding, (bytes) => {
       size += bytes.length;
       info.size = size;
       if (wanted) this.#handlers.emit?.(bytes);
@@ -191,9 +198,8 @@ export class MimeWalk {
   #endLeaf(): void {
     const leaf = this.#leaf;
     this.#leaf = undefined;
-    if (leaf?.info === undefined) return;
-    leaf.decoder!.end();
-    this.#handlers.onEnd?.(leaf.info);
+    leaf?.decoder?.end();
+    if (leaf?.info !== undefined) this.#handlers.onEnd?.(leaf.info);
   }
 }
 

@@ -22,7 +22,7 @@ Deno.test("API: list, message, raw, attachment, query, tokens and deletion over 
   });
 });
 
-Deno.test("API: the list decodes encoded words (RFC 2047) in sender, recipient and subject, and finds them", async () => {
+Deno.test("API: the list decodes encoded words (RFC 2047), and a search finds them and text sent encoded", async () => {
   await withWebServers(async ({ smtp, url }) => {
     await sendMessages(smtp.port, [
       "From: =?UTF-8?Q?J=C3=BCrgen?= <j@localhost>\r\nTo: andrew@localhost\r\n" +
@@ -30,6 +30,19 @@ Deno.test("API: the list decodes encoded words (RFC 2047) in sender, recipient a
     ]);
     const [message] = ((await call(url, "/api/v1/messages?query=W%C3%96RLD", { auth: ANDREW })).json as List).messages;
     assert.deepEqual([message.from, message.subject], ["Jürgen <j@localhost>", "Hello wörld"]);
+    // Text sent in base64 and in quoted-printable is searched decoded.
+    const parts = [["base64", btoa("Grüße aus Kiel")], ["quoted-printable", "caf=C3=A9 au lait"]];
+    await sendMessages(
+      smtp.port,
+      parts.map(([encoding, text]) =>
+        `To: andrew@localhost\r\nSubject: ${encoding}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+        `Content-Transfer-Encoding: ${encoding}\r\n\r\n${text}\r\n`
+      ),
+    );
+    for (const [query, subject] of [["kiel", "base64"], ["CAF%C3%89", "quoted-printable"]]) {
+      const found = ((await call(url, `/api/v1/messages?query=${query}`, { auth: ANDREW })).json as List).messages;
+      assert.deepEqual(found.map((m) => m.subject), [subject], query);
+    }
   });
 });
 
