@@ -6,7 +6,7 @@
  * @module
  */
 
-import { parsePort, UsageError } from "./cli.ts";
+import { parseInteger, parsePort, UsageError } from "./cli.ts";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { plainAddress } from "./net/client_key.ts";
@@ -14,14 +14,15 @@ import { ConnectionCaps, type RefusalReason, type RunningServer, type SessionSlo
 import { acceptTls, HANDSHAKE_TIMEOUT_MS, TlsCredentials, tlsFailureLine } from "./net/tls.ts";
 
 /** The flags' part of both usage lines. */
-export const TLS_USAGE = "[--tls-cert FILE --tls-key FILE [--tls-port PORT]] [--allow-plaintext-login] " +
-  "[--untrusted-loopback]";
+export const TLS_USAGE = "[--tls-cert FILE --tls-key FILE [--tls-port PORT] [--tls-failure-limit N]] " +
+  "[--allow-plaintext-login] [--untrusted-loopback]";
 
 /** The flags, for `parseFlags`. */
 export const TLS_FLAGS = {
   "tls-cert": { type: "string" },
   "tls-key": { type: "string" },
   "tls-port": { type: "string" },
+  "tls-failure-limit": { type: "string" },
   "allow-plaintext-login": { type: "boolean", default: false },
   "untrusted-loopback": { type: "boolean", default: false },
 } as const;
@@ -32,6 +33,8 @@ export interface TlsConfig {
   files?: { certFile: string; keyFile: string };
   /** The implicit-TLS port (RFC 8314 §3.3); 0 picks a free one. */
   port?: number;
+  /** Failed handshakes within 10 s past which no new one starts (`DEFAULT_TLS_FAILURE_LIMIT` when unset). */
+  failureLimit?: number;
   /** Let clients that are not on loopback log in without TLS. */
   allowPlaintextLogin: boolean;
   /** Treat loopback clients as remote, for testing the rules for remote clients. */
@@ -42,17 +45,24 @@ export interface TlsConfig {
  * Reads the TLS flags from `parseFlags` values.
  *
  * @throws {UsageError} when only one of --tls-cert and --tls-key is given,
- *   or --tls-port without them, or a bad port
+ *   or --tls-port or --tls-failure-limit without them, or a bad port or limit
  */
 export function parseTlsFlags(values: Record<string, unknown>): TlsConfig {
   const cert = values["tls-cert"] as string | undefined;
   const key = values["tls-key"] as string | undefined;
   const port = values["tls-port"] as string | undefined;
+  const limit = values["tls-failure-limit"] as string | undefined;
   if ((cert === undefined) !== (key === undefined)) throw new UsageError("Use --tls-cert and --tls-key together");
   if (port !== undefined && cert === undefined) throw new UsageError("Cannot use --tls-port without --tls-cert");
+  if (limit !== undefined && cert === undefined) {
+    throw new UsageError("Cannot use --tls-failure-limit without --tls-cert");
+  }
+  const failureLimit = limit === undefined ? undefined : parseInteger(limit, "--tls-failure-limit");
+  if (failureLimit === 0) throw new UsageError("Cannot parse --tls-failure-limit: 0 (at least 1)");
   return {
     files: cert === undefined ? undefined : { certFile: cert, keyFile: key! },
     port: port === undefined ? undefined : parsePort(port, "--tls-port"),
+    failureLimit,
     allowPlaintextLogin: values["allow-plaintext-login"] === true,
     untrustedLoopback: values["untrusted-loopback"] === true,
   };
@@ -66,7 +76,7 @@ export function parseTlsFlags(values: Record<string, unknown>): TlsConfig {
 export async function loadTls(config: TlsConfig): Promise<TlsCredentials | undefined> {
   if (config.files === undefined) return undefined;
   try {
-    return await TlsCredentials.load(config.files);
+    return await TlsCredentials.load(config.files, config.failureLimit);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -100,6 +110,7 @@ export async function acceptImplicitTls(
     ? new Error(current.error)
     : await acceptTls(socket, current.identity, HANDSHAKE_TIMEOUT_MS);
   if (!(secure instanceof Error)) return secure;
+  if (!("error" in current)) tls.failed();
   what.log(tlsFailureLine(what.service, socket.remoteAddress ?? "unknown", secure.message));
   socket.destroy();
   return undefined;

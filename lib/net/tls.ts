@@ -18,6 +18,13 @@ import { createServer, type TLSSocket } from "node:tls";
  */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
+/**
+ * Failed handshakes within `HANDSHAKE_TIMEOUT_MS` past which new ones are
+ * refused by default: node:tls holds each for that long, so this bounds
+ * what a flood of failing handshakes can hold at about 24 MiB of heap.
+ */
+export const DEFAULT_TLS_FAILURE_LIMIT = 2000;
+
 /** A PEM certificate (chain) and its private key. */
 export interface TlsIdentity {
   /** The certificate, then any intermediates, in PEM. */
@@ -66,37 +73,58 @@ export async function readTlsIdentity(files: TlsFiles): Promise<TlsIdentity> {
 
 /**
  * The server's TLS identity, re-read when either file changes, so a renewed
- * certificate is used without a restart.
+ * certificate is used without a restart; and the count of recent failed
+ * handshakes, past whose limit no new one is offered.
  */
 export class TlsCredentials {
   #files: TlsFiles;
   #identity: TlsIdentity;
   #stamp: string;
+  readonly #failureLimit: number;
+  /** When each handshake of the last `HANDSHAKE_TIMEOUT_MS` failed, oldest first. */
+  #failures: number[] = [];
 
-  private constructor(files: TlsFiles, identity: TlsIdentity, stamp: string) {
+  private constructor(files: TlsFiles, identity: TlsIdentity, stamp: string, failureLimit: number) {
     this.#files = files;
     this.#identity = identity;
     this.#stamp = stamp;
+    this.#failureLimit = failureLimit;
   }
 
   /**
    * Loads and checks the files.
    *
+   * @param failureLimit failed handshakes within `HANDSHAKE_TIMEOUT_MS` past which `current` refuses
    * @throws {Error} saying which file is unreadable or wrong
    */
-  static async load(files: TlsFiles): Promise<TlsCredentials> {
+  static async load(files: TlsFiles, failureLimit = DEFAULT_TLS_FAILURE_LIMIT): Promise<TlsCredentials> {
     const stamp = await modified(files);
-    return new TlsCredentials(files, await readTlsIdentity(files), stamp);
+    return new TlsCredentials(files, await readTlsIdentity(files), stamp, failureLimit);
+  }
+
+  /** Counts a failed handshake, held by node:tls until `HANDSHAKE_TIMEOUT_MS` after it began. */
+  failed(now = Date.now()): void {
+    this.#failures.push(now);
   }
 
   /**
    * The identity to use for a new handshake: the loaded one, or the files'
    * new contents when they changed since.
    *
-   * @returns the identity, or why the changed files cannot be used (the
-   *   caller answers "TLS not available" and logs it; the next call tries again)
+   * @returns the identity, or why no handshake may start now: too many
+   *   failed lately, or the changed files cannot be used (the caller answers
+   *   "TLS not available" and logs it; the next call tries again)
    */
-  async current(): Promise<{ identity: TlsIdentity } | { error: string }> {
+  async current(now = Date.now()): Promise<{ identity: TlsIdentity } | { error: string }> {
+    const since = now - HANDSHAKE_TIMEOUT_MS;
+    const expired = this.#failures.findIndex((time) => time > since);
+    this.#failures.splice(0, expired < 0 ? this.#failures.length : expired);
+    if (this.#failures.length >= this.#failureLimit) {
+      return {
+        error: `${this.#failures.length} TLS handshakes failed in the last ${HANDSHAKE_TIMEOUT_MS / 1000} s ` +
+          `(--tls-failure-limit ${this.#failureLimit}); none started until fewer have`,
+      };
+    }
     try {
       const stamp = await modified(this.#files);
       if (stamp !== this.#stamp) {

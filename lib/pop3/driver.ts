@@ -225,7 +225,8 @@ class Pop3Run {
 
 /**
  * STLS (RFC 2595 §4): a temporary error when the certificate cannot be
- * loaded now; otherwise "+OK", then the handshake.
+ * loaded now or too many handshakes failed lately; otherwise "+OK", then
+ * the handshake (counted when it fails).
  *
  * @returns undefined when the session goes on (under TLS or not), or the
  *   session's outcome after a failed handshake (logged at once on a line
@@ -242,6 +243,7 @@ async function startTls(conn: LineConn, session: Pop3Session, options: Pop3Drive
   const failure = await conn.startTls(current.identity);
   options.trace?.tls(failure);
   if (failure === undefined) return undefined;
+  options.tls?.failed();
   options.log(tlsFailureLine("pop3", options.clientAddress, failure));
   return "TLS handshake failed";
 }

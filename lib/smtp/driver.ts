@@ -160,9 +160,9 @@ async function carryOut(
 }
 
 /**
- * STARTTLS (RFC 3207 §4): 454 when the certificate cannot be loaded now;
- * otherwise the go-ahead, then the handshake. A failed handshake is logged
- * and ends the session.
+ * STARTTLS (RFC 3207 §4): 454 when the certificate cannot be loaded now
+ * or too many handshakes failed lately; otherwise the go-ahead, then the
+ * handshake. A failed handshake is counted, logged and ends the session.
  */
 async function startTls(conn: LineConn, session: SmtpSession, options: SmtpDriverOptions): Promise<Step> {
   const current = options.tls ? await options.tls.current() : { error: "TLS is not configured" };
@@ -173,6 +173,7 @@ async function startTls(conn: LineConn, session: SmtpSession, options: SmtpDrive
   const failure = await conn.startTls(current.identity);
   options.trace?.tls(failure);
   if (failure === undefined) return step;
+  options.tls?.failed();
   options.log(tlsFailureLine("smtp", options.clientAddress, failure));
   return { ...step, close: true };
 }
