@@ -12,6 +12,7 @@
  */
 
 import fc from "fast-check";
+import { concatBytes } from "../../lib/bytes.ts";
 
 /**
  * How a session ends once its last piece is written:
@@ -280,17 +281,6 @@ export function latin1Bytes(text: string): Uint8Array {
 /** Text as UTF-8. */
 export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
-}
-
-/** Joins byte arrays. */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function splice(b: Uint8Array, at: number, remove: number, insert: Uint8Array): Uint8Array {

@@ -8,7 +8,7 @@
 
 import { fileURLToPath } from "node:url";
 import { Pop3Client, type Pop3Login } from "./client.ts";
-import { concatBytes } from "../../lib/mailbox/record.ts";
+import { concatBytes } from "../../lib/bytes.ts";
 
 const POPLIB_SCRIPT = fileURLToPath(new URL("./poplib_retr.py", import.meta.url));
 

@@ -6,7 +6,8 @@
  */
 
 import { BytesMaildrop, tableOfRecords } from "./maildrop_table.ts";
-import { concatBytes, fallbackId, uniqueIds } from "./record.ts";
+import { concatBytes } from "../bytes.ts";
+import { fallbackId, uniqueIds } from "./record.ts";
 import { scanBytes } from "./scanner.ts";
 import {
   type Delivery,

@@ -240,14 +240,3 @@ export function totalLength(chunks: Uint8Array[]): number {
   for (const chunk of chunks) total += chunk.length;
   return total;
 }
-
-/** Joins a record's chunks (or any byte arrays) into one new array. */
-export function concatBytes(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(totalLength(chunks));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
-}

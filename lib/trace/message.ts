@@ -7,6 +7,7 @@
  */
 
 import { type Annotation, describe } from "./annotation.ts";
+import { concatBytes } from "../bytes.ts";
 
 /** The most header lines a trace shows of one message. */
 export const SHOWN_HEADER_LINES = 5;
@@ -94,7 +95,7 @@ export class MessageGlance {
    * @param sizeNote the note of the size line
    */
   lines(size: number, sizeNote: string): NotedLine[] {
-    const text = decoder.decode(concat(this.#head));
+    const text = decoder.decode(concatBytes(this.#head));
     const complete = text.split(/\r?\n/).slice(0, -1);
     const shown: NotedLine[] = [];
     for (const line of complete) {
@@ -107,15 +108,4 @@ export class MessageGlance {
     const what = shown.length === 0 ? "no header lines shown" : "only its first header lines shown";
     return [...shown, { line: `[message: ${size} bytes; ${what}]`, note: sizeNote }];
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -15,6 +15,7 @@
  */
 
 import fc from "fast-check";
+import { concatBytes as concat } from "../../lib/bytes.ts";
 
 const encoder = new TextEncoder();
 
@@ -45,16 +46,8 @@ export function bytes(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
-/** Joins byte arrays into one new array. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+/** Joins byte arrays into one new array (`lib/bytes.ts`). */
+export { concat };
 
 /** Bytes as a Latin-1 string, one char per octet: for readable comparisons and searches. */
 export function latin1(b: Uint8Array): string {

@@ -6,6 +6,7 @@
 
 import { AssertionError } from "node:assert/strict";
 import { buildRecord } from "../../lib/mailbox/record.ts";
+import { concatBytes as concat } from "../../lib/bytes.ts";
 
 const encoder = new TextEncoder();
 
@@ -57,16 +58,8 @@ export function sizeOf(message: string | Uint8Array, id: string): number {
   return bytesOf(message).length + bytesOf(traceLine(id)).length + 2;
 }
 
-/** Joins byte arrays into a new one. */
-export function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
-}
+/** Joins byte arrays into one new array (`lib/bytes.ts`). */
+export { concat };
 
 /** Reads a whole stream into one byte array. */
 export async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { buildRecord, concatBytes, fallbackId, parseRecordHeader, uniqueIds } from "../../lib/mailbox/record.ts";
+import { concatBytes } from "../../lib/bytes.ts";
+import { buildRecord, fallbackId, parseRecordHeader, uniqueIds } from "../../lib/mailbox/record.ts";
 import { concat, TRACE_TIME, traceLine, wireLines } from "./helpers.ts";
 
 const decoder = new TextDecoder();

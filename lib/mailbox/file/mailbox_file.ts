@@ -6,7 +6,8 @@
  */
 
 import { completeLength, copyRange, readRange, scanFile, writeChunksSync } from "./file_io.ts";
-import { concatBytes, fallbackId, uniqueIds } from "../record.ts";
+import { concatBytes } from "../../bytes.ts";
+import { fallbackId, uniqueIds } from "../record.ts";
 import type { MailRecord } from "../store.ts";
 import { openNoFollowSync } from "./no_follow.ts";
 

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { concatBytes } from "../../bytes.ts";
 import type { Database } from "./database.ts";
 
 /** One message to store, its bytes in chunks of at most the store's chunk size. */
@@ -52,12 +53,12 @@ export async function insertMessages(
   const rows = batch.flatMap((message, n) => message.users.map((user) => ({ n, user, message })));
   const chunks = batch.flatMap((message, n) => message.chunks.map((data, seq) => ({ n, seq, data })));
   // Every chunk's bytes in one binary parameter, cut apart by the database: no bytea array sent as hex text.
-  const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.data.length, 0));
+  const bytes = concatBytes(chunks.map((chunk) => chunk.data));
   let end = 0;
   const starts = chunks.map((chunk) => {
-    bytes.set(chunk.data, end);
+    const start = end + 1;
     end += chunk.data.length;
-    return end - chunk.data.length + 1;
+    return start;
   });
   await client.query(INSERT_MESSAGES, [
     rows.map((row) => row.n),
