@@ -59,3 +59,15 @@ export function dropLastCharacter(bytes: number[]): string {
   if (start > 0) start--;
   return new TextDecoder().decode(new Uint8Array(bytes.splice(start)));
 }
+
+/** Keys that turn a page forward (1) or back (-1), the same in the list and in a mail. */
+export const PAGE_STEPS: ReadonlyMap<string, number> = new Map([
+  ["n", 1],
+  [" ", 1],
+  ["PageDown", 1],
+  ["Down", 1],
+  ["p", -1],
+  ["b", -1],
+  ["PageUp", -1],
+  ["Up", -1],
+]);

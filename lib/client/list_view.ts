@@ -10,6 +10,7 @@
  */
 
 import type { Input, Output, ScreenSize } from "./io.ts";
+import { PAGE_STEPS } from "./keys.ts";
 import { formatListing, formatPage, type MailSummary, summarize } from "./listing.ts";
 import type { MailIndex } from "./mail_index.ts";
 import type { Pop3Client } from "./pop3_client.ts";
@@ -24,18 +25,7 @@ export const LIST_PROMPT = "Enter the serial number of a mail to read it, or q t
 /** Headers fetched in one batch for the whole list. */
 const BATCH = 100;
 /** Keys that move between pages, by the page step they take (Infinity: to the end). */
-const PAGE_KEYS: ReadonlyMap<string, number> = new Map([
-  ["n", 1],
-  [" ", 1],
-  ["PageDown", 1],
-  ["Down", 1],
-  ["p", -1],
-  ["b", -1],
-  ["PageUp", -1],
-  ["Up", -1],
-  ["Home", -Infinity],
-  ["End", Infinity],
-]);
+const PAGE_KEYS: ReadonlyMap<string, number> = new Map([...PAGE_STEPS, ["Home", -Infinity], ["End", Infinity]]);
 const COMMAND_KEYS: ReadonlySet<string> = new Set([...PAGE_KEYS.keys(), "q", "Q"]);
 
 /** Shows the list and asks which mail to read; remembers the page between calls. */

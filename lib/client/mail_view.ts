@@ -10,6 +10,7 @@
 
 import { formatSize, renderMail, renderRaw } from "./display.ts";
 import type { Input, Output, ScreenSize } from "./io.ts";
+import { PAGE_STEPS } from "./keys.ts";
 import type { Pop3Client } from "./pop3_client.ts";
 import { textWidth, wrapToWidth } from "./width.ts";
 
@@ -17,18 +18,6 @@ import { textWidth, wrapToWidth } from "./width.ts";
 export const MAX_FETCH = 32 * 1024 * 1024;
 /** The prompt after a mail. */
 export const AFTER_READING = "Press q to quit, d to delete this mail, or any other key to see the list again: ";
-
-/** Keys that turn the pages of a mail, by the page step they take. */
-const PAGE_KEYS: ReadonlyMap<string, number> = new Map([
-  ["n", 1],
-  [" ", 1],
-  ["PageDown", 1],
-  ["Down", 1],
-  ["p", -1],
-  ["b", -1],
-  ["PageUp", -1],
-  ["Up", -1],
-]);
 
 /** What reading a mail needs. */
 export interface MailViewContext {
@@ -74,7 +63,7 @@ async function pageThrough(lines: readonly string[], screen: ScreenSize, ctx: Ma
     const shown = lines.slice(first, first + perPage);
     ctx.output.write(`${shown.join("\n")}\n${"\n".repeat(perPage - shown.length)}`);
     const key = await ctx.input.readKey(mailPrompt(first + 1, first + shown.length, lines.length, screen.columns));
-    const step = key === null ? undefined : PAGE_KEYS.get(key);
+    const step = key === null ? undefined : PAGE_STEPS.get(key);
     // Past the last page, the next-page key goes back to the list, as any other key does.
     if (step === undefined || page + step >= pages) return key;
     page = Math.max(0, page + step);
