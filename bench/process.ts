@@ -28,7 +28,7 @@ export function freePort(): number {
 }
 
 /** Reads `stream` to its end, passing each line to `onLine`. */
-async function drainLines(
+export async function drainLines(
   stream: ReadableStream<Uint8Array>,
   onLine: (line: string) => void,
 ): Promise<void> {
@@ -108,11 +108,8 @@ export async function startServer(
   return server;
 }
 
-/** Sends SIGTERM, waits up to `graceMs`, then SIGKILL. */
-async function stopChild(
-  child: Deno.ChildProcess,
-  graceMs = 3_000,
-): Promise<void> {
+/** Sends SIGTERM, waits up to `graceMs`, then SIGKILL; resolves to how the child ended. */
+export async function stopChild(child: Deno.ChildProcess, graceMs = 3_000): Promise<Deno.CommandStatus> {
   const signal = (sig: Deno.Signal) => {
     try {
       child.kill(sig);
@@ -128,7 +125,7 @@ async function stopChild(
   ]);
   clearTimeout(timer);
   if (!exited) signal("SIGKILL");
-  await child.status;
+  return await child.status;
 }
 
 /**

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { drainLines, stopChild } from "../process.ts";
 import { taskArgs } from "../task_args.ts";
 import { playSession } from "./client.ts";
 
@@ -95,47 +96,18 @@ export async function startFuzzServer(name: ServerName, root: string, events: Se
       port,
       exited,
       tail: () => [...tail],
-      stop: (graceMs) => stop(child, exited, graceMs),
+      stop: async (graceMs = 15_000) => {
+        await stopChild(child, graceMs);
+        return await exited;
+      },
     };
   } catch (error) {
-    await stop(child, exited, 0);
+    await stopChild(child, 0);
+    await exited;
     throw error;
   } finally {
     clearTimeout(timer);
   }
-}
-
-async function stop(
-  child: Deno.ChildProcess,
-  exited: Promise<Deno.CommandStatus>,
-  graceMs = 15_000,
-): Promise<Deno.CommandStatus> {
-  const signal = (sig: Deno.Signal) => {
-    try {
-      child.kill(sig);
-    } catch {
-      // Already exited.
-    }
-  };
-  signal("SIGTERM");
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const done = await Promise.race([
-    exited.then(() => true),
-    new Promise<false>((resolve) => timer = setTimeout(resolve, graceMs, false)),
-  ]);
-  clearTimeout(timer);
-  if (!done) signal("SIGKILL");
-  return await exited;
-}
-
-async function drainLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
-  let rest = "";
-  for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-    const lines = (rest + text).split("\n");
-    rest = lines.pop() ?? "";
-    lines.forEach(onLine);
-  }
-  if (rest) onLine(rest);
 }
 
 /**

@@ -9,12 +9,16 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { drainLines, stopChild } from "../process.ts";
 import { taskArgs } from "../task_args.ts";
 import type { User } from "./smtp_sessions.ts";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 const KEEP_LINES = 20;
 const START_TIMEOUT_MS = 20_000;
+
+/** How long a stopped server gets before SIGKILL: the servers give open sessions 10 s. */
+const STOP_GRACE_MS = 15_000;
 
 /** A temporary data root with the repository's users and a test certificate. */
 export interface SoakRoot {
@@ -155,7 +159,10 @@ export async function startSoakServer(kind: ServerKind, root: SoakRoot): Promise
       }
       return memoryLines === seen ? undefined : latest;
     },
-    stop: () => stopChild(child, drained),
+    stop: async () => {
+      await stopChild(child, STOP_GRACE_MS);
+      await drained;
+    },
   };
   const keep = (line: string) => {
     tail.push(line);
@@ -163,12 +170,12 @@ export async function startSoakServer(kind: ServerKind, root: SoakRoot): Promise
   };
   const ready = new RegExp(`^${name} listening on 127\\.0\\.0\\.1:(\\d+),`);
   const drained = Promise.all([
-    eachLine(child.stdout, (line) => {
+    drainLines(child.stdout, (line) => {
       keep(line);
       const m = ready.exec(line);
       if (m) listening.resolve(Number(m[1]));
     }),
-    eachLine(child.stderr, (line) => {
+    drainLines(child.stderr, (line) => {
       const m = MEMORY.exec(line);
       if (m) {
         latest = { rss: Number(m[1]), heapUsed: Number(m[2]), heapTotal: Number(m[3]), external: Number(m[4]) };
@@ -188,7 +195,8 @@ export async function startSoakServer(kind: ServerKind, root: SoakRoot): Promise
     await handlerReady(child.pid, SIGUSR1);
     return server;
   } catch (error) {
-    await stopChild(child, drained);
+    await stopChild(child, STOP_GRACE_MS);
+    await drained;
     throw new Error(`${name} did not start: ${(error as Error).message}\n${server.tail()}`);
   } finally {
     clearTimeout(timer);
@@ -212,31 +220,4 @@ async function handlerReady(pid: number, signal: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error(`no handler for signal ${signal} within 5 s`);
-}
-
-/** Reads `stream` to its end, passing each line to `onLine`. */
-async function eachLine(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
-  let rest = "";
-  for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-    const lines = (rest + text).split("\n");
-    rest = lines.pop() ?? "";
-    lines.forEach(onLine);
-  }
-  if (rest) onLine(rest);
-}
-
-/** SIGTERM, SIGKILL after 15 s (the servers give open sessions 10 s), then waits for the output's end. */
-async function stopChild(child: Deno.ChildProcess, drained: Promise<unknown>): Promise<void> {
-  const signal = (sig: Deno.Signal) => {
-    try {
-      child.kill(sig);
-    } catch {
-      // Already exited: nothing to signal.
-    }
-  };
-  signal("SIGTERM");
-  const timer = setTimeout(() => signal("SIGKILL"), 15_000);
-  await child.status;
-  clearTimeout(timer);
-  await drained;
 }
