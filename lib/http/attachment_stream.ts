@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { AttachmentInfo } from "./message_json.ts";
+import type { AttachmentInfo } from "./attachment_info.ts";
 import { MimeWalk } from "./mime_stream.ts";
 
 /** The attachments of a message, as `MimeWalk` finds them, reading the whole stream. */

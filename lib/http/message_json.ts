@@ -10,28 +10,13 @@
 import PostalMime, { type Attachment, type Email } from "postal-mime";
 import { formatAddresses, headerEnd } from "../client/display.ts";
 import { mimeRisk } from "../client/mime_scan.ts";
+import type { AttachmentInfo } from "./attachment_info.ts";
 import type { MessageSummary } from "./mailbox_view.ts";
 
 /** The largest message decoded whole, as the terminal client fetches at most (`MAX_FETCH`). */
 export const MAX_DECODE = 32 * 1024 * 1024;
 /** The octets of a message larger than `MAX_DECODE` that are read for its header block. */
 export const HEADER_PREFIX = 64 * 1024;
-
-/** An attachment as the API lists it. */
-export interface AttachmentInfo {
-  /** Its number, from 0, for `/attachments/{n}`. */
-  index: number;
-  /** The file name it was sent with, or null. */
-  filename: string | null;
-  /** Its MIME type, e.g. "application/pdf". */
-  contentType: string;
-  /** Octets once decoded. */
-  size: number;
-  /** "attachment", "inline", or null. */
-  disposition: string | null;
-  /** The Content-ID of an inline part, without the angle brackets, or null. */
-  contentId: string | null;
-}
 
 /** One message as `GET /api/v1/messages/{id}` returns it. */
 export interface MessageDetail {

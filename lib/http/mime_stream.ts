@@ -9,7 +9,7 @@
  */
 
 import { type PartDecoder, partDecoder } from "./part_decoders.ts";
-import type { AttachmentInfo } from "./message_json.ts";
+import type { AttachmentInfo } from "./attachment_info.ts";
 
 /** The longest line kept whole: longer ones can be no header worth reading, nor a boundary, and pass as content. */
 const MAX_LINE = 4096;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import PostalMime from "postal-mime";
 import { MimeWalk } from "../../lib/http/mime_stream.ts";
-import type { AttachmentInfo } from "../../lib/http/message_json.ts";
+import type { AttachmentInfo } from "../../lib/http/attachment_info.ts";
 
 const PDF = new Uint8Array(3000).map((_, i) => (i * 7) % 256);
 const base64Lines = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).match(/.{1,76}/g)!;
