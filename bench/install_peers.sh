@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the benchmarks' peers; safe to run again: the Debian programs
-# (Postfix's smtp-source and smtp-sink, Dovecot's POP3 server) through
+# (the full postfix package: smtp-source, smtp-sink, and Postfix's master,
+# smtpd and local(8) for the postfix peer; Dovecot's POP3 server) through
 # scripts/provision_test_peers.sh, which fails here when it cannot install
 # them, and npm smtp-server (pinned by bench/peers/package-lock.json) in
 # bench/peers/. A system dovecot or postfix daemon is stopped: the benchmarks

@@ -9,12 +9,20 @@ import type { Launch } from "./servers.ts";
 
 const KEEP_LINES = 20;
 
+/** A server the bench started, however many processes it runs. */
+export interface StartedServer {
+  /** The last lines it wrote (on stdout and stderr, or to its log), for error reports. */
+  output(): string;
+  /** Resolves to its peak resident set size in bytes, read while it runs. */
+  peakRss(): Promise<number>;
+  /** Stops it, and resolves once none of its processes is left. */
+  stop(): Promise<void>;
+}
+
 /** A started server process. */
-export interface RunningServer {
+export interface RunningServer extends StartedServer {
   /** The server's process id (the process whose memory is measured). */
   pid: number;
-  /** The last lines it wrote on stdout and stderr, for error reports. */
-  output(): string;
   /** Stops the server: SIGTERM, then SIGKILL after a grace period. */
   stop(): Promise<void>;
 }
@@ -41,17 +49,18 @@ export async function drainLines(
   if (rest) onLine(rest);
 }
 
-/** Resolves once 127.0.0.1:`port` accepts a TCP connection. */
-async function probe(port: number, deadline: number): Promise<void> {
+/** Resolves to true once 127.0.0.1:`port` accepts a TCP connection, to false when `deadline` (a `Date.now()` value) passes first. */
+export async function waitForPort(port: number, deadline: number): Promise<boolean> {
   while (Date.now() < deadline) {
     try {
       const conn = await Deno.connect({ hostname: "127.0.0.1", port });
       conn.close();
-      return;
+      return true;
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
+  return false;
 }
 
 /**
@@ -86,6 +95,7 @@ export async function startServer(
   const server: RunningServer = {
     pid: child.pid,
     output: () => tail.join("\n"),
+    peakRss: () => peakRss(child.pid),
     async stop() {
       await stopChild(child);
       await drained.catch(() => {});
@@ -94,7 +104,7 @@ export async function startServer(
   const deadline = Date.now() + timeoutMs;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const outcome = await Promise.race([
-    (launch.readyText ? ready : probe(port, deadline)).then(() => "ready"),
+    (launch.readyText ? ready.then(() => true) : waitForPort(port, deadline)).then((up) => up ? "ready" : "timeout"),
     child.status.then(() => "exited"),
     new Promise((resolve) => timer = setTimeout(resolve, timeoutMs, "timeout")),
   ]);

@@ -14,6 +14,12 @@ export interface Cell {
   rates: number[];
   /** Peak RSS in bytes, one entry per successful round. */
   peakRss: number[];
+  /**
+   * Seconds from the start of the load until the last message was in the
+   * mailbox, one entry per successful round; empty for a server that stores
+   * nothing. The load's own time for a server that stores before its 250.
+   */
+  inMailbox: number[];
 }
 
 /** The issue's targets, as ratios measured in one run. */
@@ -47,16 +53,19 @@ function fixed(value: number, digits: number, suffix = ""): string {
 
 /**
  * Formats the cells as a Markdown table (readable as is in a terminal):
- * median msg/s, highest peak RSS over the rounds, and each row's ratio to
- * the smtp-server and smtp-sink rows at the same session count.
+ * median msg/s, median time until the last message was in the mailbox,
+ * highest peak RSS over the rounds, and each row's msg/s as a ratio to the
+ * smtp-server, postfix and smtp-sink rows at the same session count.
  */
 export function formatTable(cells: readonly Cell[]): string {
   const header = [
     "server",
     "sessions",
     "msg/s (median)",
+    "in mailbox s (median)",
     "peak RSS MiB (max)",
     "vs smtp-server",
+    "vs postfix",
     "vs smtp-sink",
   ];
   const rows = cells.map((c) => {
@@ -65,8 +74,10 @@ export function formatTable(cells: readonly Cell[]): string {
       c.server,
       String(c.sessions),
       fixed(rate, 0),
+      fixed(median(c.inMailbox), 2),
       fixed(Math.max(...c.peakRss) / MIB, 1),
       fixed(rate / rateOf(cells, "smtp-server", c.sessions), 2, "x"),
+      fixed(rate / rateOf(cells, "postfix", c.sessions), 2, "x"),
       fixed(rate / rateOf(cells, "smtp-sink", c.sessions), 2, "x"),
     ];
   });
@@ -115,6 +126,21 @@ export function checkTargets(cells: readonly Cell[], ours: string, ratioAt?: rea
     }
   }
   return verdicts;
+}
+
+/**
+ * Checks issue 13's target that server `ours` takes more msg/s than `peer`
+ * at every session count both were measured at.
+ */
+export function checkAhead(cells: readonly Cell[], ours: string, peer: string): Verdict[] {
+  return cells.filter((c) => c.server === ours).flatMap((cell) => {
+    const ratio = median(cell.rates) / rateOf(cells, peer, cell.sessions);
+    if (!Number.isFinite(ratio)) return [];
+    return [{
+      text: `${ours} msg/s ahead of ${peer} with sessions=${cell.sessions}: ${ratio.toFixed(2)}x`,
+      ok: ratio > 1,
+    }];
+  });
 }
 
 /** The most one session allows a server that syncs each message before its 250. */

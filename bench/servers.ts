@@ -1,14 +1,16 @@
 /**
  * The servers the SMTP benchmark compares: ours on the file store, ours on
  * the PostgreSQL store with one process and with two processes sharing one
- * database, Postfix's `smtp-sink` and npm `smtp-server` on Node with a sync
- * before each 250.
+ * database, npm `smtp-server` on Node with a sync before each 250, Postfix
+ * itself delivering to an mbox, and Postfix's `smtp-sink`.
  *
  * @module
  */
 
 import { fileURLToPath } from "node:url";
 import { countRecords } from "./load.ts";
+import { POSTFIX_FILES, preparePostfix } from "./postfix_peer.ts";
+import type { StartedServer } from "./process.ts";
 import { countStored, dropDatabase, freshDatabase, postgresUnavailable } from "./postgres_db.ts";
 import { taskArgs } from "./task_args.ts";
 
@@ -26,6 +28,19 @@ export interface Launch {
 export interface Prepared {
   /** The processes to start, the i-th listening on the i-th port given to `prepare`. */
   launches: Launch[];
+  /**
+   * Starts a server that is not one process the bench launches (Postfix: a
+   * master that forks its daemons) on the first port, and resolves once it
+   * accepts connections; `launches` is then empty.
+   */
+  start?: () => Promise<StartedServer>;
+  /**
+   * For a server that queues a message before its 250 and delivers it
+   * later: resolves once all `messages` are in the mailbox.
+   *
+   * @throws {Error} when they are not by `deadline` (a `Date.now()` value), or the mailbox holds a wrong count
+   */
+  delivered?: (messages: number, deadline: number) => Promise<void>;
   /** Resolves to how many messages were stored, when the server stores any. */
   stored?: () => Promise<number>;
   /** Undoes what `prepare` made outside the temporary directory. */
@@ -142,6 +157,19 @@ export const smtpServer: ServerSpec = {
   },
 };
 
+/** Postfix as deployed: smtpd, its queue file synced before the 250, local(8) to an mbox (postfix_peer.ts). */
+export const postfix: ServerSpec = {
+  name: "postfix",
+  async unavailable() {
+    if (Deno.uid() !== 0) return "a private Postfix must be started as root";
+    for (const path of POSTFIX_FILES) {
+      if (!await exists(path)) return `${path} missing; ${INSTALL_HINT}`;
+    }
+    return null;
+  },
+  prepare: ([port], dir) => preparePostfix(port, dir),
+};
+
 /** Postfix's `smtp-sink`: speaks SMTP and stores nothing (the ceiling). */
 export const smtpSink: ServerSpec = {
   name: "smtp-sink",
@@ -156,4 +184,4 @@ export const smtpSink: ServerSpec = {
 };
 
 /** Every server, in table order. */
-export const ALL_SERVERS: readonly ServerSpec[] = [ours, oursPostgres, oursPostgresTwo, smtpServer, smtpSink];
+export const ALL_SERVERS: readonly ServerSpec[] = [ours, oursPostgres, oursPostgresTwo, smtpServer, postfix, smtpSink];

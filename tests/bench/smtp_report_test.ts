@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
-import { type Cell, checkTargets, oneSessionCeiling } from "../../bench/report.ts";
+import { type Cell, checkAhead, checkTargets, formatTable, oneSessionCeiling } from "../../bench/report.ts";
 import { splitLoad } from "../../bench/smtp_bench.ts";
 import { measureSyncFloor } from "../../bench/sync_floor.ts";
 
-const cell = (server: string, sessions: number, rates: number[]): Cell => ({
+const cell = (server: string, sessions: number, rates: number[], inMailbox: number[] = []): Cell => ({
   server,
   sessions,
   rates,
   peakRss: [70 * 2 ** 20],
+  inMailbox,
 });
 
 Deno.test("the one-session ceiling adds one sync to smtp-sink's time per message", () => {
@@ -35,6 +36,35 @@ Deno.test("targets compare medians with the smtp-server peer in the same run", (
   assert.deepEqual(verdicts.map((v) => v.ok), [true, false, true]);
   assert.match(verdicts[1].text, /sessions=50: 1\.40x/);
   assert.match(verdicts[2].text, /peak RSS <= 80 MiB with sessions=50: 70\.0 MiB/);
+});
+
+Deno.test("checkAhead compares medians with the peer at each session count both were measured at", () => {
+  const cells = [
+    cell("smtpmail", 1, [900, 1000, 1100]),
+    cell("postfix", 1, [400]),
+    cell("smtpmail", 10, [300]),
+    cell("postfix", 10, [300]),
+    cell("smtpmail", 50, [7000]),
+  ];
+  assert.deepEqual(checkAhead(cells, "smtpmail", "postfix"), [
+    { text: "smtpmail msg/s ahead of postfix with sessions=1: 2.50x", ok: true },
+    { text: "smtpmail msg/s ahead of postfix with sessions=10: 1.00x", ok: false },
+  ]);
+});
+
+Deno.test("formatTable shows the time to the mailbox and the ratio to postfix, '-' where there is none", () => {
+  const table = formatTable([
+    cell("smtpmail", 10, [4000], [2.5]),
+    cell("postfix", 10, [500], [20, 21, 22]),
+    cell("smtp-sink", 10, [20000]),
+  ]).split("\n");
+  assert.match(
+    table[0],
+    /\| msg\/s \(median\) \| in mailbox s \(median\) \| peak RSS MiB \(max\) \| vs smtp-server \| vs postfix \|/,
+  );
+  assert.match(table[2], /^\| smtpmail +\| 10 +\| +4000 \| +2\.50 \| +70\.0 \| +- \| +8\.00x \| +0\.20x \|$/);
+  assert.match(table[3], /^\| postfix +\| 10 +\| +500 \| +21\.00 \| +70\.0 \| +- \| +1\.00x \| +0\.03x \|$/);
+  assert.match(table[4], /^\| smtp-sink +\| 10 +\| +20000 \| +- \| +70\.0 \| +- \| +40\.00x \| +1\.00x \|$/);
 });
 
 Deno.test("the sync floor probe resolves to the median time of its syncs", async () => {
