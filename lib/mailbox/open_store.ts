@@ -56,7 +56,8 @@ export async function openStore(
   if (choice.kind === "file") {
     // The first POP3 login would otherwise compile the index parser (see `warmUpIndexParsing`).
     warmUpIndexParsing();
-    return { store: new FileMailStore({ root: options.root }), files: true, close: () => Promise.resolve() };
+    const store = new FileMailStore({ root: options.root });
+    return { store, files: true, close: () => Promise.resolve(store.close()) };
   }
   const store = await PostgresMailStore.open({ url: choice.url, application: options.application, log: options.log });
   return { store, files: false, close: () => store.close() };

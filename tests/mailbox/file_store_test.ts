@@ -10,10 +10,14 @@ import { assertMaildropMatches, maildropContract } from "./maildrop_contract.ts"
 /** A fresh store over a temporary root. */
 async function openFixture(): Promise<StoreFixture> {
   const root = await Deno.makeTempDir({ prefix: "mailbox_test_" });
+  const store = new FileMailStore({ root });
   return {
-    store: new FileMailStore({ root }),
+    store,
     appendRaw: (user, bytes) => appendRaw(root, user, bytes),
-    close: () => Deno.remove(root, { recursive: true }),
+    close: () => {
+      store.close();
+      return Deno.remove(root, { recursive: true });
+    },
   };
 }
 
@@ -29,9 +33,11 @@ async function appendRaw(root: string, user: string, bytes: Uint8Array): Promise
 /** Runs `fn` with a fresh store over a temporary root, removed afterwards. */
 async function withStore(fn: (store: FileMailStore, root: string) => Promise<void>): Promise<void> {
   const root = await Deno.makeTempDir({ prefix: "mailbox_test_" });
+  const store = new FileMailStore({ root });
   try {
-    await fn(new FileMailStore({ root }), root);
+    await fn(store, root);
   } finally {
+    store.close();
     await Deno.remove(root, { recursive: true });
   }
 }

@@ -30,7 +30,9 @@ import {
 } from "../store.ts";
 import { totalLength } from "../record.ts";
 import { openNoFollowSync, refuseLink } from "./no_follow.ts";
-import type { RecordEntry } from "./maildrop_index.ts";
+import { fileIdentity, indexLine, type RecordEntry, scanChunks } from "./maildrop_index.ts";
+import type { HeldMailbox } from "./held_mailbox.ts";
+import { HeldMailboxes } from "./held_mailboxes.ts";
 
 const MAILBOX = "mymailbox";
 const DELIVERY_LOCK = "mymailbox.lock";
@@ -38,6 +40,8 @@ const SESSION_LOCK = "mymailbox.pop.lock";
 const REPLACEMENT = "mymailbox.tmp";
 const INDEX = "mymailbox.idx";
 const INDEX_REPLACEMENT = "mymailbox.idx.tmp";
+
+const encoder = new TextEncoder();
 
 /** Where `FileMailStore` keeps its files. */
 export interface FileMailStoreOptions {
@@ -73,11 +77,18 @@ export class FileMailStore implements MailStore {
   readonly #commit = new GroupCommit<Delivery>((user, deliveries) => this.#append(user, deliveries));
   /** User directories known to exist. */
   readonly #dirs = new Set<string>();
+  /** The lock, mailbox and index files of mailboxes receiving deliveries, kept open from batch to batch. */
+  readonly #held = new HeldMailboxes();
   readonly #stats: FileMailStoreStats = { deliveries: 0, batches: 0, fullScans: 0, indexRewrites: 0, indexErrors: 0 };
 
   /** @param options Where the mailboxes live. */
   constructor(options: FileMailStoreOptions) {
     this.#root = options.root;
+  }
+
+  /** Closes the mailbox files kept open for deliveries; deliveries still under way close theirs as they end. */
+  close(): void {
+    this.#held.close();
   }
 
   /** A snapshot of the batching counters since construction. */
@@ -247,25 +258,70 @@ export class FileMailStore implements MailStore {
   async #append(user: string, deliveries: Delivery[]): Promise<(Error | undefined)[]> {
     this.#stats.batches++;
     const dir = await this.#userDir(user);
-    return await withLock(join(dir, DELIVERY_LOCK), async () => {
-      const { file, created } = openMailbox(join(dir, MAILBOX));
-      let refusals: (Error | undefined)[] = [];
-      try {
-        // Without a quota (the default) every record goes in: nothing to measure.
-        if (deliveries.some((d) => d.quota !== undefined)) {
-          refusals = quotaRefusals(user, file.statSync().size, deliveries);
-        }
-        const chunks = deliveries.filter((_, i) => refusals[i] === undefined).flatMap((d) => d.record);
-        if (chunks.length > 0) {
-          const start = await appendRecords(file, chunks);
-          await this.#indexing(() => updateIndex(file, this.#indexPaths(dir), start, chunks));
-        }
-      } finally {
-        file.close();
-      }
-      if (created) await syncDir(dir);
-      return refusals;
-    });
+    const held = this.#held.take(dir, join(dir, DELIVERY_LOCK));
+    try {
+      return await held.locked(() => this.#appendLocked(dir, held, user, deliveries));
+    } catch (error) {
+      held.forget();
+      throw error;
+    } finally {
+      this.#held.release(dir);
+    }
+  }
+
+  /** The locked part of `#append`, on the mailbox files `held` keeps open between batches. */
+  async #appendLocked(
+    dir: string,
+    held: HeldMailbox,
+    user: string,
+    deliveries: Delivery[],
+  ): Promise<(Error | undefined)[]> {
+    const path = join(dir, MAILBOX);
+    let mailbox = held.mailbox(path);
+    let created = false;
+    if (mailbox === undefined) {
+      const opened = openMailbox(path);
+      held.holdMailbox(opened.file);
+      created = opened.created;
+      mailbox = { file: opened.file, end: undefined };
+    }
+    const { file, end } = mailbox;
+    let refusals: (Error | undefined)[] = [];
+    // Without a quota (the default) every record goes in: nothing to measure.
+    if (deliveries.some((d) => d.quota !== undefined)) {
+      refusals = quotaRefusals(user, end ?? file.statSync().size, deliveries);
+    }
+    const chunks = deliveries.filter((_, i) => refusals[i] === undefined).flatMap((d) => d.record);
+    if (chunks.length > 0) {
+      const start = await appendRecords(file, chunks, end);
+      const size = start + totalLength(chunks);
+      held.appended(size);
+      await this.#indexing(() => this.#indexAppend(dir, held, file, start, size, chunks));
+    }
+    if (created) await syncDir(dir);
+    return refusals;
+  }
+
+  /**
+   * Adds the lines of the records just appended at `start` to the index:
+   * straight to the held index when it is what the last batch left, else
+   * the long way (`updateIndex`), after which the index is held.
+   */
+  async #indexAppend(
+    dir: string,
+    held: HeldMailbox,
+    mailbox: Deno.FsFile,
+    start: number,
+    size: number,
+    chunks: Uint8Array[],
+  ): Promise<boolean> {
+    const paths = this.#indexPaths(dir);
+    let text = "";
+    await scanChunks(chunks, start, (entry) => text += indexLine(entry));
+    if (held.appendIndex(paths.path, start, size, encoder.encode(text))) return false;
+    const rewrote = await updateIndex(mailbox, paths, start, chunks);
+    if (fileIdentity(mailbox.statSync()) !== null) held.holdIndex(paths.path, size);
+    return rewrote;
   }
 
   /** Rejects when the user's mailbox exists but cannot be opened for writing. */

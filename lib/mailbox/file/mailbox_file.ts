@@ -33,14 +33,17 @@ export function openMailbox(path: string): { file: Deno.FsFile; created: boolean
  * Cuts a torn tail, appends the chunks and syncs. On failure, truncates back
  * so that no part of the batch remains.
  *
+ * @param end The file's size when known to end with a complete record (the
+ *   caller's own last append, the file unchanged since): no tail check.
  * @returns The offset where the chunks were written.
  */
 export async function appendRecords(
   file: Deno.FsFile,
   chunks: Uint8Array[],
+  end?: number,
 ): Promise<number> {
-  const { size: found } = file.statSync();
-  const size = await completeLength(file, found);
+  const found = end ?? file.statSync().size;
+  const size = end ?? await completeLength(file, found);
   try {
     if (size < found) await file.truncate(size);
     file.seekSync(size, Deno.SeekMode.Start);

@@ -1,0 +1,141 @@
+/**
+ * The files of one mailbox that deliveries keep open from one batch to the
+ * next: the delivery lock, the mailbox and its index, with what the last
+ * batch left them as. Opening each afresh (with its checks against symbolic
+ * links) took about a dozen system calls per batch; a held file is checked
+ * instead with two (the path still names the file held, and its size is
+ * what the last batch left), so a change made meanwhile by another process,
+ * a rewrite or a crash is seen, and the file is opened anew.
+ *
+ * @module
+ */
+
+import { openNoFollowSync, refuseLink } from "./no_follow.ts";
+
+/** A held file, and the size the last batch left it at. */
+interface HeldFile {
+  file: Deno.FsFile;
+  /** What `fstat` said of it when it was opened: its inode and device. */
+  identity: Deno.FileInfo;
+  /** Octets the last batch left in it; a file of another size was changed by someone else. */
+  size: number;
+}
+
+/** The held files of one mailbox directory. */
+export class HeldMailbox {
+  readonly #lock: Deno.FsFile;
+  #mailbox: HeldFile | undefined;
+  #index: HeldFile | undefined;
+  /** The mailbox's size that the held index's lines run up to. */
+  #indexed = 0;
+
+  /** Opens the delivery lock file at `lockPath` (created if needed), not yet locked. */
+  constructor(lockPath: string) {
+    this.#lock = openNoFollowSync(lockPath, { read: true, write: true, create: true, mode: 0o600 });
+  }
+
+  /** Runs `fn` holding the delivery lock (an exclusive `flock`), waiting for it as long as another holder keeps it. */
+  async locked<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.#lock.tryLockSync(true)) await this.#lock.lock(true);
+    try {
+      return await fn();
+    } finally {
+      this.#lock.unlockSync();
+    }
+  }
+
+  /**
+   * The held mailbox when `path` still names it, with the size the last
+   * batch left when that is still its size (its end is then a record end
+   * that batch wrote); undefined when it must be opened anew (`holdMailbox`).
+   * The caller holds the delivery lock.
+   */
+  mailbox(path: string): { file: Deno.FsFile; end: number | undefined } | undefined {
+    const held = this.#mailbox;
+    if (held === undefined) return undefined;
+    if (!sameFile(refuseLink(path), held.identity)) {
+      this.#dropMailbox();
+      return undefined;
+    }
+    return { file: held.file, end: held.file.statSync().size === held.size ? held.size : undefined };
+  }
+
+  /** Holds `file`, just opened at the mailbox path, instead of any mailbox held before. */
+  holdMailbox(file: Deno.FsFile): void {
+    this.#dropMailbox();
+    this.#mailbox = { file, identity: file.statSync(), size: -1 };
+  }
+
+  /** Records that a batch left the held mailbox at `size` octets, ending with a record. */
+  appended(size: number): void {
+    if (this.#mailbox) this.#mailbox.size = size;
+  }
+
+  /**
+   * Appends `lines` to the held index when it is still what the last batch
+   * left (the same file at `path`, of the same length) and its lines run up
+   * to `changedAt`, where the records they describe were appended, which
+   * took the mailbox to `size`.
+   *
+   * @returns false when the index is not held or was changed: the caller
+   *   brings it up to date the long way (`updateIndex`) and holds it anew.
+   */
+  appendIndex(path: string, changedAt: number, size: number, lines: Uint8Array): boolean {
+    const held = this.#index;
+    if (held === undefined) return false;
+    if (
+      this.#indexed !== changedAt || !sameFile(refuseLink(path), held.identity) ||
+      held.file.statSync().size !== held.size
+    ) {
+      this.#dropIndex();
+      return false;
+    }
+    try {
+      for (let done = 0; done < lines.length;) done += held.file.writeSync(lines.subarray(done));
+    } catch (error) {
+      // Not held past a failed write: a torn line is for `updateIndex` to cut.
+      this.#dropIndex();
+      throw error;
+    }
+    held.size += lines.length;
+    this.#indexed = size;
+    return true;
+  }
+
+  /** Opens and holds the index at `path`, just brought up to date with the mailbox's `size` octets. */
+  holdIndex(path: string, size: number): void {
+    this.#dropIndex();
+    const file = openNoFollowSync(path, { write: true, append: true });
+    const identity = file.statSync();
+    this.#index = { file, identity, size: identity.size };
+    this.#indexed = size;
+  }
+
+  /** Closes the mailbox and the index, so that the next batch opens and checks them anew (after a failure). */
+  forget(): void {
+    this.#dropMailbox();
+    this.#dropIndex();
+  }
+
+  /** Closes every held file. */
+  close(): void {
+    this.forget();
+    this.#lock.close();
+  }
+
+  #dropMailbox(): void {
+    this.#mailbox?.file.close();
+    this.#mailbox = undefined;
+    this.#dropIndex();
+  }
+
+  #dropIndex(): void {
+    this.#index?.file.close();
+    this.#index = undefined;
+  }
+}
+
+/** Whether `info` (from `lstat` of a path; undefined when missing) is the file `held` was opened as. */
+function sameFile(info: Deno.FileInfo | undefined, held: Deno.FileInfo): boolean {
+  return info !== undefined && info.ino !== null && info.ino === held.ino && info.dev === held.dev;
+}
