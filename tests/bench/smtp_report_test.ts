@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { type Cell, checkAhead, checkTargets, formatTable, oneSessionCeiling } from "../../bench/report.ts";
+import {
+  type Cell,
+  checkAhead,
+  checkCeilingShare,
+  checkTargets,
+  formatTable,
+  oneSessionCeiling,
+} from "../../bench/report.ts";
 import { splitLoad } from "../../bench/smtp_bench.ts";
 import { measureSyncFloor } from "../../bench/sync_floor.ts";
 
@@ -34,8 +41,21 @@ Deno.test("targets compare medians with the smtp-server peer in the same run", (
   ];
   const verdicts = checkTargets(cells, "smtpmail");
   assert.deepEqual(verdicts.map((v) => v.ok), [true, false, true]);
-  assert.match(verdicts[1].text, /sessions=50: 1\.40x/);
+  assert.match(verdicts[0].text, />= 1\.0x smtp-server with sessions=1: 1\.50x/);
+  assert.match(verdicts[1].text, />= 1\.5x smtp-server with sessions=50: 1\.40x/);
   assert.match(verdicts[2].text, /peak RSS <= 80 MiB with sessions=50: 70\.0 MiB/);
+});
+
+Deno.test("checkCeilingShare compares our one-session median with the ceiling", () => {
+  const cells = [cell("smtpmail", 1, [700, 800, 900]), cell("smtp-sink", 1, [4000]), cell("smtp-server", 1, [1000])];
+  const ceiling = oneSessionCeiling(cells, 750)!;
+  assert.deepEqual(checkCeilingShare(cells, "smtpmail", ceiling), {
+    text: "smtpmail msg/s >= 80% of the one-session ceiling: 80%",
+    ok: true,
+  });
+  const slower = [cell("smtpmail", 1, [790]), ...cells.slice(1)];
+  assert.equal(checkCeilingShare(slower, "smtpmail", ceiling)?.ok, false);
+  assert.equal(checkCeilingShare(cells.slice(1), "smtpmail", ceiling), null);
 });
 
 Deno.test("checkAhead compares medians with the peer at each session count both were measured at", () => {
