@@ -14,8 +14,8 @@ import { join } from "node:path";
 import { type PrivatePostfix, startPrivatePostfix } from "../tests/helpers/private_postfix.ts";
 import { sleep } from "../tests/helpers/server_process.ts";
 import { countMboxMessages } from "./load.ts";
-import { peakRss, type StartedServer, waitForPort } from "./process.ts";
-import type { Prepared } from "./servers.ts";
+import { peakRss, waitForPort } from "./process.ts";
+import type { Prepared, StartedServer } from "./server_spec.ts";
 
 /** What a private Postfix with local delivery needs from Debian's `postfix` package. */
 export const POSTFIX_FILES = [

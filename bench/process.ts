@@ -5,19 +5,9 @@
  * @module
  */
 
-import type { Launch } from "./servers.ts";
+import type { Launch, StartedServer } from "./server_spec.ts";
 
 const KEEP_LINES = 20;
-
-/** A server the bench started, however many processes it runs. */
-export interface StartedServer {
-  /** The last lines it wrote (on stdout and stderr, or to its log), for error reports. */
-  output(): string;
-  /** Resolves to its peak resident set size in bytes, read while it runs. */
-  peakRss(): Promise<number>;
-  /** Stops it, and resolves once none of its processes is left. */
-  stop(): Promise<void>;
-}
 
 /** A started server process. */
 export interface RunningServer extends StartedServer {

@@ -19,10 +19,11 @@
 
 import { parseArgs } from "node:util";
 import { runSmtpSource, SMTP_SOURCE } from "./load.ts";
-import { freePort, type StartedServer, startServer } from "./process.ts";
+import { freePort, startServer } from "./process.ts";
 import { type Cell, checkAhead, checkCeilingShare, checkTargets, formatTable, oneSessionCeiling } from "./report.ts";
 import { removeCluster } from "./postgres_db.ts";
-import { ALL_SERVERS, exists, ours, oursPostgresTwo, postfix, type ServerSpec } from "./servers.ts";
+import type { ServerSpec, StartedServer } from "./server_spec.ts";
+import { ALL_SERVERS, exists, ours, oursPostgresTwo, postfix } from "./servers.ts";
 import { measureSyncFloor } from "./sync_floor.ts";
 
 /** Syncs timed for the one-session ceiling. */

@@ -7,7 +7,7 @@
  */
 
 import { join } from "node:path";
-import type { Launch } from "../servers.ts";
+import type { Launch } from "../server_spec.ts";
 import { exists } from "../servers.ts";
 
 /** Where `bench/install_peers.sh` leaves the binaries. */

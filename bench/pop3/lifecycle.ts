@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type RunningServer, startServer } from "../process.ts";
-import type { Launch } from "../servers.ts";
+import type { Launch } from "../server_spec.ts";
 import type { BenchUser } from "./dovecot.ts";
 import { taskArgs } from "../task_args.ts";
 
