@@ -13,6 +13,10 @@
 
 // @ts-types="@types/pg"
 import pg from "pg";
+import net from "node:net";
+import type { Duplex } from "node:stream";
+import { copyOut, type CopyRow } from "./copy_out.ts";
+import { DenoSocket } from "./deno_socket.ts";
 
 /** How a pooled or dedicated connection is set up. */
 export interface DatabaseOptions {
@@ -111,6 +115,20 @@ export class Database {
     }
   }
 
+  /** Runs `copyOut` (a binary COPY of `query`, see copy_out.ts) on a pooled connection. */
+  async copyOut(query: string, onRow: (row: CopyRow) => void): Promise<void> {
+    const client = await this.connect();
+    let broken: Error | undefined;
+    try {
+      await copyOut(client, query, onRow);
+    } catch (error) {
+      broken = lostConnection(error) ? error as Error : undefined;
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
   /** A connection of its own, outside the pool, on a host chosen as `connect` chooses; the caller ends it. */
   async dedicated(): Promise<pg.Client> {
     let lastError: unknown;
@@ -158,8 +176,18 @@ export class Database {
       keepAlive: true,
       connectionTimeoutMillis: 10_000,
       types: TYPES,
+      stream: socketFor as () => Duplex,
     };
   }
+}
+
+/**
+ * The socket of a new connection (node-postgres passes its connection
+ * options): Deno's own (`DenoSocket`), or node:net's when TLS is asked
+ * for, which node-postgres layers on it with node:tls.
+ */
+function socketFor(options: { ssl?: unknown }): Duplex {
+  return options.ssl ? new net.Socket() : new DenoSocket() as unknown as Duplex;
 }
 
 /** PostgreSQL's type id of bytea. */

@@ -16,12 +16,11 @@ import { Database } from "./database.ts";
 import { DeliveryBatches, insertMessages, type MessageRows } from "./delivery_batches.ts";
 import { recordFacts } from "./record_facts.ts";
 import { migrate } from "./schema.ts";
-import { type MaildropRow, PostgresMaildrop } from "./postgres_maildrop.ts";
+import { LISTING_LINE, MaildropListing } from "./maildrop_listing.ts";
+import { CHUNK_SIZE, readChunks, readSmall } from "./message_reads.ts";
+import { PostgresMaildrop } from "./postgres_maildrop.ts";
 import { SessionLocks } from "./session_locks.ts";
 import { transaction } from "./transaction.ts";
-
-/** Octets of a record stored in one row: a large message is written and read a piece at a time. */
-export const CHUNK_SIZE = 64 * 1024;
 
 /** Advisory lock class of a mailbox's quota check, taken by deliveries with a quota. */
 const QUOTA_LOCK_CLASS = 0x6d61696c + 2;
@@ -156,13 +155,14 @@ export class PostgresMailStore implements MailStore {
     return ReadableStream.from(this.#chunks(user, record.id));
   }
 
+  /** The message's pieces, each a copy of its own: a stream's reader may keep one while it asks for the next. */
   async *#chunks(user: string, uid: string): AsyncGenerator<Uint8Array> {
     const [row] = await this.#db.query<{ id: string; stored_length: string }>(
       "SELECT id, stored_length FROM mail_messages WHERE mailbox = $1 AND uid = $2",
       [user, uid],
     );
     if (row === undefined) throw new Error(`Cannot read message ${uid} of ${user}: it is gone`);
-    yield* readChunks(this.#db, row.id, Number(row.stored_length));
+    for await (const piece of readChunks(this.#db, Number(row.id), Number(row.stored_length))) yield piece.slice();
   }
 
   /**
@@ -187,21 +187,20 @@ export class PostgresMailStore implements MailStore {
    * Opens the user's messages present now, for a POP3 session. They come as
    * one text value, a line per message, rather than as a row each: for a
    * large mailbox node-postgres would build an object per row, and that is
-   * most of a login's time.
+   * most of a login's time. The lines come in the order the database finds
+   * them, and the listing puts them in order: an ORDER BY in the aggregate
+   * would sort them on the server, which took longer than the rest of the
+   * query.
    */
   async openMaildrop(user: string): Promise<Maildrop> {
     const [{ listing }] = await this.#db.query<{ listing: string | null }>(
-      `SELECT string_agg(concat_ws(' ', id, size, stored_length, uid), E'\n' ORDER BY id) AS listing
-      FROM mail_messages WHERE mailbox = $1`,
+      `SELECT string_agg(${LISTING_LINE}, E'\n') AS listing FROM mail_messages WHERE mailbox = $1`,
       [user],
     );
-    return new PostgresMaildrop(
-      listing === null ? [] : listing.split("\n").map(maildropRow),
-      {
-        read: (key, storedLength) => readChunks(this.#db, key, storedLength),
-        readSmall: (keys) => readSmall(this.#db, keys),
-      },
-    );
+    return new PostgresMaildrop(MaildropListing.parse(listing), {
+      read: (key, storedLength) => readChunks(this.#db, key, storedLength),
+      readSmall: (keys, into) => readSmall(this.#db, keys, into),
+    });
   }
 
   /** Closes the connections. */
@@ -220,54 +219,6 @@ interface ListedRow {
   to_field: string;
   subject: string;
   received: Date;
-}
-
-/** Inserts a message's pieces as its chunk rows, numbered from 0, in one statement. */
-/**
- * Octets of each row a read returns. node-postgres receives a bytea as a
- * hex string twice its size (it has no binary results for bytes): at 16 KiB
- * that string is young garbage, collected at once, where a 64 KiB chunk's
- * string went to V8's large-object space and the POP3 server's memory grew
- * with each message.
- */
-const READ_PIECE = 16 * 1024;
-
-/** Chunks a read fetches with one query: 256 KiB in 16 rows. */
-const CHUNKS_PER_READ = 4;
-
-/** One line of `openMaildrop`'s listing: key, size, stored length and uid (a UIDL has no spaces), space-separated. */
-function maildropRow(line: string): MaildropRow {
-  const [key, size, storedLength] = line.split(" ", 3);
-  return {
-    key,
-    size: Number(size),
-    storedLength: Number(storedLength),
-    id: line.slice(line.indexOf(" ", key.length + size.length + 2) + 1),
-  };
-}
-
-/** The stored bytes of several messages of one chunk each (see `SMALL_MESSAGE`), in one query, by key. */
-async function readSmall(db: Database, keys: string[]): Promise<Map<string, Uint8Array>> {
-  const rows = await db.query<{ key: string; data: Uint8Array }>(
-    "SELECT message_id::text AS key, data FROM mail_chunks WHERE message_id = ANY($1::bigint[]) AND seq = 0",
-    [keys],
-  );
-  return new Map(rows.map((row) => [row.key, row.data]));
-}
-
-/** The bytes of one message in order, fetched 256 KiB at a time: memory stays flat whatever its size. */
-async function* readChunks(db: Database, message: string, storedLength: number): AsyncGenerator<Uint8Array> {
-  const chunks = Math.ceil(storedLength / CHUNK_SIZE);
-  for (let first = 0; first < chunks; first += CHUNKS_PER_READ) {
-    const rows = await db.query<{ data: Uint8Array }>(
-      `SELECT substring(c.data FROM p FOR $4) AS data
-      FROM mail_chunks c, generate_series(1, length(c.data), $4) AS p
-      WHERE c.message_id = $1 AND c.seq BETWEEN $2 AND $3 ORDER BY c.seq, p`,
-      [message, first, first + CHUNKS_PER_READ - 1, READ_PIECE],
-    );
-    if (rows.length === 0) throw new Error(`Cannot read message ${message}: chunk ${first} is missing`);
-    for (const row of rows) yield row.data;
-  }
 }
 
 /** The bytes of `chunks` in order, in pieces of `size` octets (the last one shorter). */
