@@ -10,9 +10,11 @@ const MESSAGE = simpleMessage("index", "Body.\r\n..dots\r\n");
 /** Runs `fn` with a fresh store over a temporary root, removed afterwards. */
 async function withStore(fn: (store: FileMailStore, box: Mailbox) => Promise<void>): Promise<void> {
   const root = await Deno.makeTempDir({ prefix: "maildrop_test_" });
+  const store = new FileMailStore({ root });
   try {
-    await fn(new FileMailStore({ root }), new Mailbox(join(root, "Andrew")));
+    await fn(store, new Mailbox(join(root, "Andrew")));
   } finally {
+    store.close();
     await Deno.remove(root, { recursive: true });
   }
 }

@@ -97,10 +97,10 @@ async function writeSmallRecords(store: FileMailStore, root: string, user: strin
 
 Deno.test("FileMailStore.openMaildrop on 10,000 messages of 4 KiB and 100,000 small ones", async () => {
   const root = await Deno.makeTempDir({ prefix: "maildrop_scale_" });
+  const smtp = new FileMailStore({ root });
+  const pop3 = new FileMailStore({ root });
   try {
-    const smtp = new FileMailStore({ root });
     await fill(smtp, "Andrew", 10_000);
-    const pop3 = new FileMailStore({ root });
     const started = performance.now();
     const first = await pop3.openMaildrop("Andrew");
     const firstMs = performance.now() - started;
@@ -124,6 +124,8 @@ Deno.test("FileMailStore.openMaildrop on 10,000 messages of 4 KiB and 100,000 sm
     assert.ok(perRecord(small, "retained") < 24, "more than 24 bytes per record kept");
     assert.ok(perRecord(small, "peak") < 48, "more than 48 bytes per record at the peak");
   } finally {
+    smtp.close();
+    pop3.close();
     await Deno.remove(root, { recursive: true });
   }
 });
