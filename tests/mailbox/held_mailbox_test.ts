@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { withLock } from "../../lib/mailbox/file/file_io.ts";
 import { FileMailStore } from "../../lib/mailbox/file/file_store.ts";
 import { assertBytes, bytesOf, concat, recordOf, simpleMessage, sizeOf } from "./helpers.ts";
 import { assertMaildropMatches } from "./maildrop_contract.ts";
@@ -116,5 +117,24 @@ Deno.test("FileMailStore: a symbolic link planted at the mailbox between two bat
     await Deno.symlink(outside, path);
     await assert.rejects(deliver(a, "S2"), /symbolic link/);
     assert.equal(await Deno.readTextFile(outside), "not a mailbox");
+  });
+});
+
+Deno.test("FileMailStore: a lock file removed between two batches is not trusted: the next batch locks the new one", async () => {
+  await withStores(async (a, _b, root) => {
+    await deliver(a, "L1");
+    const lockPath = join(root, "Andrew", "mymailbox.lock");
+    await Deno.remove(lockPath);
+    let stored = false;
+    // Another process's writer now locks a new file at the path; a batch still locking the removed one would not wait.
+    const { delivery } = await withLock(lockPath, async () => {
+      const delivery = deliver(a, "L2").then(() => stored = true);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(stored, false, "the batch went ahead while another writer held the lock");
+      // Wrapped: returned as it is, the delivery would be awaited with the lock still held.
+      return { delivery };
+    });
+    await delivery;
+    assert.deepEqual(await indexLines(root), expectedLines(["L1", "L2"]));
   });
 });

@@ -23,7 +23,8 @@ interface HeldFile {
 
 /** The held files of one mailbox directory. */
 export class HeldMailbox {
-  readonly #lock: Deno.FsFile;
+  readonly #lockPath: string;
+  #lock: HeldFile;
   #mailbox: HeldFile | undefined;
   #index: HeldFile | undefined;
   /** The mailbox's size that the held index's lines run up to. */
@@ -31,16 +32,35 @@ export class HeldMailbox {
 
   /** Opens the delivery lock file at `lockPath` (created if needed), not yet locked. */
   constructor(lockPath: string) {
-    this.#lock = openNoFollowSync(lockPath, { read: true, write: true, create: true, mode: 0o600 });
+    this.#lockPath = lockPath;
+    this.#lock = openLock(lockPath);
   }
 
-  /** Runs `fn` holding the delivery lock (an exclusive `flock`), waiting for it as long as another holder keeps it. */
+  /**
+   * Runs `fn` holding the delivery lock (an exclusive `flock`), waiting for
+   * it as long as another holder keeps it. A lock file removed or replaced
+   * since it was opened is a lock no other process takes: the file at the
+   * path is opened and locked instead.
+   */
   async locked<T>(fn: () => Promise<T>): Promise<T> {
-    if (!this.#lock.tryLockSync(true)) await this.#lock.lock(true);
+    for (;;) {
+      const { file } = this.#lock;
+      if (!file.tryLockSync(true)) await file.lock(true);
+      let current: Deno.FileInfo | undefined;
+      try {
+        current = refuseLink(this.#lockPath);
+      } catch (error) {
+        file.unlockSync();
+        throw error;
+      }
+      if (sameFile(current, this.#lock.identity)) break;
+      file.close();
+      this.#lock = openLock(this.#lockPath);
+    }
     try {
       return await fn();
     } finally {
-      this.#lock.unlockSync();
+      this.#lock.file.unlockSync();
     }
   }
 
@@ -120,7 +140,7 @@ export class HeldMailbox {
   /** Closes every held file. */
   close(): void {
     this.forget();
-    this.#lock.close();
+    this.#lock.file.close();
   }
 
   #dropMailbox(): void {
@@ -133,6 +153,12 @@ export class HeldMailbox {
     this.#index?.file.close();
     this.#index = undefined;
   }
+}
+
+/** Opens the delivery lock file (created if needed), not yet locked. */
+function openLock(path: string): HeldFile {
+  const file = openNoFollowSync(path, { read: true, write: true, create: true, mode: 0o600 });
+  return { file, identity: file.statSync(), size: 0 };
 }
 
 /** Whether `info` (from `lstat` of a path; undefined when missing) is the file `held` was opened as. */
