@@ -48,3 +48,12 @@ Deno.test("CopyRow refuses a bigint beyond what a number holds exactly", () => {
   row.parse(tuple([int8(2n ** 60n)]), 0);
   assert.throws(() => row.int8(0), RangeError);
 });
+
+Deno.test("CopyRow gives plain arrays, whose slice() is a copy, for a Buffer's bytes", async () => {
+  const { Buffer } = await import("node:buffer");
+  const row = new CopyRow();
+  row.parse(Buffer.from(tuple([Uint8Array.of(1, 2, 3)])), 0);
+  const copy = row.bytes(0)!.slice();
+  row.bytes(0)!.fill(9);
+  assert.deepEqual(copy, Uint8Array.of(1, 2, 3));
+});

@@ -60,7 +60,8 @@ export class CopyRow {
    * @throws {Error} when the tuple runs past the end of `bytes`
    */
   parse(bytes: Uint8Array, at: number): boolean {
-    this.#bytes = bytes;
+    // A plain view: node-postgres gives a Buffer, whose slice() would not copy.
+    this.#bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.#view = new DataView(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
     const count = this.#view.getInt16(at);
     if (count === -1) return false;

@@ -151,7 +151,8 @@ export class DenoSocket extends EventEmitter {
   /**
    * Reads into the buffer and emits the whole messages in it as views of it;
    * an incomplete message's start moves to the front to be completed by the
-   * next read. A message larger than the buffer gets a buffer of its own.
+   * next read. A message larger than the buffer gets a buffer of its own,
+   * freed once it has been emitted.
    */
   async #read(conn: Deno.Conn): Promise<void> {
     const home = new Uint8Array(READ_SIZE);
@@ -178,6 +179,8 @@ export class DenoSocket extends EventEmitter {
       if (room > buffer.length || (buffer !== home && room <= home.length)) {
         const other = room > home.length ? new Uint8Array(room) : home;
         other.set(buffer.subarray(0, held));
+        // A buffer of a single message's own is freed at once: what was emitted from it has been parsed.
+        if (buffer !== home) buffer.buffer.transfer(0);
         buffer = other;
       }
     }

@@ -1,15 +1,19 @@
 /**
  * The messages of a maildrop as listed at login, kept in typed arrays: a
  * row key, a size and a stored length per message, and its id as a place
- * in the listing's text. A large mailbox then costs a few arrays, not an
- * object and a few strings per message, and none of it outlives the
- * session as garbage.
+ * in the listing's bytes. A large mailbox then costs a few arrays, not an
+ * object and a few strings per message, and all of it is freed when the
+ * session ends rather than left to the garbage collector.
  *
  * @module
  */
 
 /** The SQL of the listing's line for each message: key, size, stored length and id (a UIDL has no spaces), space-separated. */
 export const LISTING_LINE = "concat_ws(' ', id, size, stored_length, uid)";
+
+const SPACE = 0x20;
+const NEWLINE = 0x0a;
+const decoder = new TextDecoder();
 
 /** The messages of a maildrop, in order of their keys (arrival). */
 export class MaildropListing {
@@ -21,14 +25,14 @@ export class MaildropListing {
   readonly sizes: Float64Array;
   /** Octets each message has in stored form, terminator included. */
   readonly storedLengths: Float64Array;
-  /** The listing's text, which holds the ids. */
-  #text: string;
-  /** Where each id starts and ends in `#text`. */
+  /** The listing's bytes (UTF-8), which hold the ids. */
+  #bytes: Uint8Array;
+  /** Where each id starts and ends in `#bytes`. */
   #idStarts: Uint32Array;
   #idEnds: Uint32Array;
 
-  private constructor(text: string, count: number) {
-    this.#text = text;
+  private constructor(bytes: Uint8Array, count: number) {
+    this.#bytes = bytes;
     this.count = count;
     this.keys = new Float64Array(count);
     this.sizes = new Float64Array(count);
@@ -38,41 +42,43 @@ export class MaildropListing {
   }
 
   /**
-   * Reads lines of `LISTING_LINE` joined by "\n", in any order (null for
-   * none), and orders them by key.
+   * Reads lines of `LISTING_LINE` joined by "\n", in any order (null or
+   * empty for none), and orders them by key. The listing keeps `bytes`
+   * (its ids are read from them) and frees them with the rest.
    *
    * @throws {SyntaxError} when a line is not key, size, stored length and id
    */
-  static parse(text: string | null): MaildropListing {
-    if (text === null || text === "") return new MaildropListing("", 0);
+  static parse(bytes: Uint8Array | null): MaildropListing {
+    if (bytes === null || bytes.length === 0) return new MaildropListing(new Uint8Array(0), 0);
     let count = 1;
-    for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) count++;
-    const listing = new MaildropListing(text, count);
+    for (let at = bytes.indexOf(NEWLINE); at >= 0; at = bytes.indexOf(NEWLINE, at + 1)) count++;
+    const listing = new MaildropListing(bytes, count);
     const { keys, sizes, storedLengths } = listing;
     const idStarts = listing.#idStarts;
     const idEnds = listing.#idEnds;
-    const fail = (at: number) => new SyntaxError(`Cannot parse listing line: ${text.slice(at, at + 80)}`);
+    const fail = (at: number) =>
+      new SyntaxError(`Cannot parse listing line: ${decoder.decode(bytes.subarray(at, at + 80))}`);
     let ordered = true;
-    // One pass of character codes, no strings made: this runs at every login, over tens of thousands of lines.
+    // One pass over the bytes, no strings made: this runs at every login, over tens of thousands of lines.
     for (let i = 0, at = 0; i < count; i++) {
       const line = at;
-      let c = text.charCodeAt(at);
+      let c = bytes[at];
       let value = 0;
-      for (; c >= 48 && c <= 57; c = text.charCodeAt(++at)) value = value * 10 + c - 48;
-      if (c !== 32 || at === line) throw fail(line);
+      for (; c >= 48 && c <= 57; c = bytes[++at]) value = value * 10 + c - 48;
+      if (c !== SPACE || at === line) throw fail(line);
       keys[i] = value;
       const sizeAt = ++at;
       value = 0;
-      for (c = text.charCodeAt(at); c >= 48 && c <= 57; c = text.charCodeAt(++at)) value = value * 10 + c - 48;
-      if (c !== 32 || at === sizeAt) throw fail(line);
+      for (c = bytes[at]; c >= 48 && c <= 57; c = bytes[++at]) value = value * 10 + c - 48;
+      if (c !== SPACE || at === sizeAt) throw fail(line);
       sizes[i] = value;
       const storedAt = ++at;
       value = 0;
-      for (c = text.charCodeAt(at); c >= 48 && c <= 57; c = text.charCodeAt(++at)) value = value * 10 + c - 48;
-      if (c !== 32 || at === storedAt) throw fail(line);
+      for (c = bytes[at]; c >= 48 && c <= 57; c = bytes[++at]) value = value * 10 + c - 48;
+      if (c !== SPACE || at === storedAt) throw fail(line);
       storedLengths[i] = value;
-      let end = text.indexOf("\n", ++at);
-      if (end < 0) end = text.length;
+      let end = bytes.indexOf(NEWLINE, ++at);
+      if (end < 0) end = bytes.length;
       idStarts[i] = at;
       idEnds[i] = end;
       at = end + 1;
@@ -84,23 +90,23 @@ export class MaildropListing {
 
   /** The id of message `i` (POP3 UIDL). */
   id(i: number): string {
-    return this.#text.slice(this.#idStarts[i], this.#idEnds[i]);
+    return decoder.decode(this.#bytes.subarray(this.#idStarts[i], this.#idEnds[i]));
   }
 
-  /** Frees the arrays at once, rather than at a later garbage collection; only `count` may be used afterwards. */
+  /** Frees the arrays and bytes at once, rather than at a later garbage collection; only `count` may be used afterwards. */
   free(): void {
-    for (const array of [this.keys, this.sizes, this.storedLengths, this.#idStarts, this.#idEnds]) {
+    for (const array of [this.keys, this.sizes, this.storedLengths, this.#idStarts, this.#idEnds, this.#bytes]) {
       (array.buffer as ArrayBuffer).transfer(0);
     }
-    this.#text = "";
   }
 
   /** Puts the messages in order of their keys (the database lists them in the order it finds them). */
   #sort(): void {
-    const order = Array.from({ length: this.count }, (_, i) => i).sort((a, b) => this.keys[a] - this.keys[b]);
+    const keys = this.keys;
+    const order = new Uint32Array(this.count).map((_, i) => i).sort((a, b) => keys[a] - keys[b]);
     for (const array of [this.keys, this.sizes, this.storedLengths, this.#idStarts, this.#idEnds]) {
       const copy = array.slice();
-      order.forEach((from, to) => array[to] = copy[from]);
+      for (let to = 0; to < order.length; to++) array[to] = copy[order[to]];
     }
   }
 }

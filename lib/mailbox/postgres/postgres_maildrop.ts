@@ -26,9 +26,9 @@ export interface MaildropReader {
 /** A message up to this many stored octets is read whole, and may be read ahead. */
 export const SMALL_MESSAGE = 16 * 1024;
 /** Most octets read ahead at once... */
-const READ_AHEAD_OCTETS = 256 * 1024;
-/** ... and most messages. */
-const READ_AHEAD_COUNT = 64;
+const READ_AHEAD_OCTETS = 512 * 1024;
+/** ... and most messages: each read costs a round trip and a statement, so fewer, larger reads cost less. */
+const READ_AHEAD_COUNT = 128;
 
 /**
  * Small messages read together into one buffer. The buffer is freed at
@@ -81,7 +81,7 @@ export class PostgresMaildrop implements Maildrop {
   readonly count: number;
   readonly totalSize: number;
   readonly #reader: MaildropReader;
-  /** Small messages read ahead and not yet asked for, by message number: at most two reads' worth. */
+  /** Small messages read ahead and not yet asked for, by message number: at most three reads' worth. */
   #ahead = new Map<number, Batch>();
   /** The message after the last one read ahead. */
   #next = 0;
@@ -122,8 +122,9 @@ export class PostgresMaildrop implements Maildrop {
   /**
    * Yields small message `i`, from what was read ahead, or reading it and
    * the small ones after it. While a client goes through the messages in
-   * order, the next batch is asked for once half of the current one is
-   * used, so that its round trip overlaps the sending of the rest.
+   * order, the next batch is asked for as soon as the last one read starts
+   * being used, so that two are on their way or ready: the database
+   * prepares one while the other is sent.
    */
   async *#readSmall(i: number): AsyncGenerator<Uint8Array> {
     if (!this.#ahead.has(i)) {
@@ -132,7 +133,7 @@ export class PostgresMaildrop implements Maildrop {
     }
     const batch = this.#ahead.get(i)!;
     this.#ahead.delete(i);
-    if (this.#ahead.size < READ_AHEAD_COUNT / 2 && this.#next < this.count) this.#readAhead(this.#next);
+    if (this.#ahead.size < READ_AHEAD_COUNT && this.#next < this.count) this.#readAhead(this.#next);
     try {
       const found = (await batch.messages)[i - batch.first];
       if (found === undefined) throw new Error(`Cannot read message ${this.id(i)}: it is gone`);
