@@ -48,3 +48,23 @@ Deno.test("MaildropListing.free leaves only the count", () => {
   assert.equal(found.count, 1);
   assert.equal(found.keys.length, 0);
 });
+
+Deno.test("MaildropListing orders keys too large to pack with their line numbers, too", () => {
+  const found = listing(`${2 ** 40 + 5} 1 2 b\n${2 ** 40} 3 4 a\n7 5 6 first`);
+  assert.deepEqual([0, 1, 2].map((i) => found.id(i)), ["first", "a", "b"]);
+  assert.deepEqual([...found.sizes], [5, 3, 1]);
+});
+
+Deno.test("MaildropListing orders ten thousand shuffled lines", () => {
+  const lines = Array.from({ length: 10_000 }, (_, i) => `${1000 + i * 3} ${i} ${i + 9} id${i}`);
+  for (let i = lines.length - 1; i > 0; i--) {
+    const j = (i * 7919) % (i + 1);
+    [lines[i], lines[j]] = [lines[j], lines[i]];
+  }
+  const found = listing(lines.join("\n"));
+  for (let i = 0; i < found.count; i++) {
+    assert.equal(found.keys[i], 1000 + i * 3);
+    assert.equal(found.storedLengths[i], i + 9);
+    assert.equal(found.id(i), `id${i}`);
+  }
+});
