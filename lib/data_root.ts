@@ -23,7 +23,8 @@ export interface DataRoot {
  * user's directory if it is missing.
  *
  * @param store which store `--store` chose
- * @param program the program's name, for the log and the database's view of its connections
+ * @param options.program the program's name, for the log and the database's view of its connections
+ * @param options.sessions whether the program serves POP3 sessions (see `openStore`)
  * @throws {SyntaxError} when userlogincred.txt is malformed
  * @throws {Deno.errors.NotFound} when it is missing
  * @throws {StoreUnavailable} when the database cannot be reached
@@ -31,10 +32,15 @@ export interface DataRoot {
 export async function openDataRoot(
   root: string,
   store: StoreChoice,
-  options: { program: string; log(line: string): void },
+  options: { program: string; sessions?: boolean; log(line: string): void },
 ): Promise<DataRoot> {
   const users = await loadUsers(root);
-  const opened = await openStore(store, { root, application: options.program, log: options.log });
+  const opened = await openStore(store, {
+    root,
+    application: options.program,
+    sessions: options.sessions,
+    log: options.log,
+  });
   if (opened.files) {
     for (const name of users.names) await Deno.mkdir(join(root, name), { recursive: true, mode: 0o700 });
   }

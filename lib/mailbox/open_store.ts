@@ -46,12 +46,13 @@ export function parseStoreFlag(values: Record<string, unknown>): StoreChoice {
 /**
  * Opens the chosen store.
  *
- * @param options the data root (for files), the program's name (for the database's view of its connections), the log
+ * @param options the data root (for files), the program's name (for the database's view of its connections), whether
+ *   it serves POP3 sessions (their locks' connection is then made at start, not at the first login), the log
  * @throws {StoreUnavailable} when the database cannot be reached
  */
 export async function openStore(
   choice: StoreChoice,
-  options: { root: string; application: string; log(line: string): void },
+  options: { root: string; application: string; sessions?: boolean; log(line: string): void },
 ): Promise<OpenedStore> {
   if (choice.kind === "file") {
     // The first POP3 login would otherwise compile the index parser (see `warmUpIndexParsing`).
@@ -59,6 +60,11 @@ export async function openStore(
     const store = new FileMailStore({ root: options.root });
     return { store, files: true, close: () => Promise.resolve(store.close()) };
   }
-  const store = await PostgresMailStore.open({ url: choice.url, application: options.application, log: options.log });
+  const store = await PostgresMailStore.open({
+    url: choice.url,
+    application: options.application,
+    sessions: options.sessions,
+    log: options.log,
+  });
   return { store, files: false, close: () => store.close() };
 }

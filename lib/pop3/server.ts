@@ -39,7 +39,11 @@ export async function startPop3Server(
   config: Pop3Config,
   log: StderrLog,
 ): Promise<ServerPair & { httpUrl?: string }> {
-  const opened = await openDataRoot(config.root, config.store, { program: "popserver", log: (line) => log.line(line) });
+  const opened = await openDataRoot(config.root, config.store, {
+    program: "popserver",
+    sessions: true,
+    log: (line) => log.line(line),
+  });
   const { users } = opened;
   const store = opened.store.store;
   const tls = await loadTls(config.tls);

@@ -222,3 +222,31 @@ peerTest(
     });
   },
 );
+
+peerTest(POSTGRES, "PostgresMailStore serving sessions makes the connection for their locks at start", async () => {
+  await withCluster(async (cluster) => {
+    const url = await newDatabase(cluster, "eager_locks");
+    const admin = new pg.Client({ connectionString: cluster.url });
+    await admin.connect();
+    const connections = async (application: string) => {
+      const { rows } = await admin.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1",
+        [application],
+      );
+      return rows[0].n;
+    };
+    const lazy = await PostgresMailStore.open({ url, application: "lazy", log: () => {} });
+    const eager = await PostgresMailStore.open({ url, application: "eager", sessions: true, log: () => {} });
+    try {
+      assert.equal(await connections("eager"), await connections("lazy") + 1);
+      const lock = await eager.lockSession("Andrew");
+      assert.ok(lock);
+      assert.equal(await connections("eager"), await connections("lazy") + 1, "the login used the one made at start");
+      await lock.release();
+    } finally {
+      await lazy.close();
+      await eager.close();
+      await admin.end();
+    }
+  });
+});

@@ -33,6 +33,11 @@ export interface PostgresStoreOptions {
   application: string;
   /** Receives one line when the server runs with `synchronous_commit` off. */
   log(line: string): void;
+  /**
+   * The process serves POP3 sessions: the connection that holds their locks
+   * is made at start, so that the first login does not wait for it.
+   */
+  sessions?: boolean;
 }
 
 /** The store could not reach its database at start. */
@@ -82,7 +87,10 @@ export class PostgresMailStore implements MailStore {
       await db.end().catch(() => {});
       throw new StoreUnavailable(`Cannot use the database at ${db.hosts}: ${(error as Error).message}`);
     }
-    return new PostgresMailStore(db);
+    const store = new PostgresMailStore(db);
+    // Made again at a login should it fail now or later.
+    if (options.sessions) await store.#locks.connect().catch(() => {});
+    return store;
   }
 
   /**

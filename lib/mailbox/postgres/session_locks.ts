@@ -80,6 +80,11 @@ export class SessionLocks {
     return generation === undefined || generation === this.#generation;
   }
 
+  /** Makes the locks' connection now, rather than at the first `take`. */
+  async connect(): Promise<void> {
+    await this.#connection();
+  }
+
   /** Closes the connection, which frees every lock still held. */
   async close(): Promise<void> {
     const client = await this.#client?.catch(() => undefined);
