@@ -16,7 +16,7 @@ import { Database } from "./database.ts";
 import { DeliveryBatches, insertMessages, type MessageRows } from "./delivery_batches.ts";
 import { recordFacts } from "./record_facts.ts";
 import { migrate } from "./schema.ts";
-import { LISTING_LINE, MaildropListing } from "./maildrop_listing.ts";
+import { LISTING_LINE, MaildropListing, warmUpListingParsing } from "./maildrop_listing.ts";
 import { CHUNK_SIZE, readChunks, readSmall } from "./message_reads.ts";
 import { PostgresMaildrop } from "./postgres_maildrop.ts";
 import { SessionLocks } from "./session_locks.ts";
@@ -35,7 +35,8 @@ export interface PostgresStoreOptions {
   log(line: string): void;
   /**
    * The process serves POP3 sessions: the connection that holds their locks
-   * is made at start, so that the first login does not wait for it.
+   * is made at start, and the listing's parser compiled, so that the first
+   * login waits for neither.
    */
   sessions?: boolean;
 }
@@ -88,8 +89,11 @@ export class PostgresMailStore implements MailStore {
       throw new StoreUnavailable(`Cannot use the database at ${db.hosts}: ${(error as Error).message}`);
     }
     const store = new PostgresMailStore(db);
-    // Made again at a login should it fail now or later.
-    if (options.sessions) await store.#locks.connect().catch(() => {});
+    if (options.sessions) {
+      // Made again at a login should it fail now or later.
+      await store.#locks.connect().catch(() => {});
+      warmUpListingParsing();
+    }
     return store;
   }
 
