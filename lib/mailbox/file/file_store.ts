@@ -18,7 +18,7 @@ import { openIfExists, readRange, removeQuietly, syncDir, tryLock, withLock } fr
 import { openFileMaildrop } from "./file_maildrop.ts";
 import { GroupCommit } from "./group_commit.ts";
 import { type IndexPaths, indexRewrittenMailbox, refreshIndex, updateIndex } from "./index_writer.ts";
-import { appendRecords, listRecords, openMailbox, replaceMailbox, withdrawRecord } from "./mailbox_file.ts";
+import { appendRecords, listRecords, replaceMailbox, withdrawRecord } from "./mailbox_file.ts";
 import {
   type Delivery,
   type Maildrop,
@@ -276,16 +276,7 @@ export class FileMailStore implements MailStore {
     user: string,
     deliveries: Delivery[],
   ): Promise<(Error | undefined)[]> {
-    const path = join(dir, MAILBOX);
-    let mailbox = held.mailbox(path);
-    let created = false;
-    if (mailbox === undefined) {
-      const opened = openMailbox(path);
-      held.holdMailbox(opened.file);
-      created = opened.created;
-      mailbox = { file: opened.file, end: undefined };
-    }
-    const { file, end } = mailbox;
+    const { file, end, created } = held.mailbox(join(dir, MAILBOX));
     let refusals: (Error | undefined)[] = [];
     // Without a quota (the default) every record goes in: nothing to measure.
     if (deliveries.some((d) => d.quota !== undefined)) {

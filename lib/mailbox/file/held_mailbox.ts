@@ -10,6 +10,7 @@
  * @module
  */
 
+import { openMailbox } from "./mailbox_file.ts";
 import { openNoFollowSync, refuseLink } from "./no_follow.ts";
 
 /** A held file, and the size the last batch left it at. */
@@ -65,25 +66,20 @@ export class HeldMailbox {
   }
 
   /**
-   * The held mailbox when `path` still names it, with the size the last
-   * batch left when that is still its size (its end is then a record end
-   * that batch wrote); undefined when it must be opened anew (`holdMailbox`).
-   * The caller holds the delivery lock.
+   * The mailbox at `path`: the held one when the path still names it, else
+   * opened (created when missing: `created`) and held. `end` is the size the
+   * last batch left when that is still its size (its end is then a record
+   * end that batch wrote), else undefined. The caller holds the delivery lock.
    */
-  mailbox(path: string): { file: Deno.FsFile; end: number | undefined } | undefined {
+  mailbox(path: string): { file: Deno.FsFile; end: number | undefined; created: boolean } {
     const held = this.#mailbox;
-    if (held === undefined) return undefined;
-    if (!sameFile(refuseLink(path), held.identity)) {
-      this.#dropMailbox();
-      return undefined;
+    if (held !== undefined && sameFile(refuseLink(path), held.identity)) {
+      return { file: held.file, end: held.file.statSync().size === held.size ? held.size : undefined, created: false };
     }
-    return { file: held.file, end: held.file.statSync().size === held.size ? held.size : undefined };
-  }
-
-  /** Holds `file`, just opened at the mailbox path, instead of any mailbox held before. */
-  holdMailbox(file: Deno.FsFile): void {
     this.#dropMailbox();
+    const { file, created } = openMailbox(path);
     this.#mailbox = { file, identity: file.statSync(), size: -1 };
+    return { file, end: undefined, created };
   }
 
   /** Records that a batch left the held mailbox at `size` octets, ending with a record. */
@@ -134,7 +130,6 @@ export class HeldMailbox {
   /** Closes the mailbox and the index, so that the next batch opens and checks them anew (after a failure). */
   forget(): void {
     this.#dropMailbox();
-    this.#dropIndex();
   }
 
   /** Closes every held file. */
@@ -143,6 +138,7 @@ export class HeldMailbox {
     this.#lock.file.close();
   }
 
+  /** Closes the held mailbox, and the index, whose lines describe it. */
   #dropMailbox(): void {
     this.#mailbox?.file.close();
     this.#mailbox = undefined;

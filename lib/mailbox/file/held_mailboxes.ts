@@ -46,7 +46,7 @@ export class HeldMailboxes {
     entry.users--;
     entry.idleSince = Date.now();
     if (this.#closed) this.#closeIdle(0);
-    else if (this.#entries.size > MAX_HELD) this.#closeIdle(Infinity, this.#entries.size - MAX_HELD);
+    else if (this.#entries.size > MAX_HELD) this.#closeIdle(0, this.#entries.size - MAX_HELD);
     this.#sweep();
   }
 
@@ -77,7 +77,7 @@ export class HeldMailboxes {
     const now = Date.now();
     for (const [dir, entry] of this.#entries) {
       if (count === 0) break;
-      if (entry.users > 0 || (idleMs !== Infinity && now - entry.idleSince < idleMs)) continue;
+      if (entry.users > 0 || now - entry.idleSince < idleMs) continue;
       this.#entries.delete(dir);
       entry.held.close();
       count--;
