@@ -13,7 +13,7 @@ import { peer, peerTest } from "../helpers/peers.ts";
 import { type PrivateCluster, startPostgres } from "../helpers/postgres.ts";
 import { mailStoreCases, runCases, type StoreFixture } from "./contract.ts";
 import { maildropCases } from "./maildrop_contract.ts";
-import { recordOf, simpleMessage } from "./helpers.ts";
+import { assertBytes, concat, readAll, recordOf, simpleMessage } from "./helpers.ts";
 
 const POSTGRES = peer("postgresql");
 
@@ -117,6 +117,53 @@ peerTest(
         const bytes = new Uint8Array(await new Response(ReadableStream.from(stored.read(last))).arrayBuffer());
         assert.match(new TextDecoder().decode(bytes), /Subject: B60\r\n[^]*Body B60\.\r\n\.\r\n$/);
         stored.close();
+      } finally {
+        await admin.end();
+        await store.close();
+      }
+    });
+  },
+);
+
+peerTest(
+  POSTGRES,
+  "PostgresMailStore stores a batch of messages that cross chunk boundaries, from pieces of any size, byte for byte",
+  async () => {
+    await withCluster(async (cluster) => {
+      const url = await newDatabase(cluster, "chunked_batch");
+      const store = await openStore(url);
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      try {
+        // Sizes around the 64 KiB chunk: under, at and over it, and over two; every octet value, lines of "."
+        // (stuffed), each record handed over in pieces of 1, 7 and 40,000 octets whose ends fall anywhere.
+        const sizes = [10, 65_000, 65_536, 70_000, 140_000, 3];
+        const records = sizes.map((size, n) => {
+          const body = Array.from({ length: size }, (_, i) => String.fromCharCode((i * 7 + n) % 256)).join("");
+          const whole = concat(recordOf(simpleMessage(`K${n}`, `.\r\n${body}\r\n`), `K${n}`));
+          const pieces: Uint8Array[] = [];
+          for (let at = 0, i = 0; at < whole.length; i++) {
+            const length = [1, 7, 40_000][i % 3];
+            pieces.push(whole.slice(at, at + length));
+            at += length;
+          }
+          return { whole, pieces };
+        });
+        await Promise.all(records.map(({ pieces }) => store.deliver({ users: ["Andrew"], record: pieces })));
+        for (const [n, { whole }] of records.entries()) {
+          const [record] = (await store.list("Andrew")).filter((r) => r.id === `K${n}`);
+          assertBytes(await readAll(store.read("Andrew", record)), whole);
+          const { rows } = await admin.query<{ seq: number; length: number }>(
+            `SELECT c.seq, octet_length(c.data) AS length FROM mail_chunks c JOIN mail_messages m ON m.id = c.message_id
+            WHERE m.uid = $1 ORDER BY c.seq`,
+            [`K${n}`],
+          );
+          const expected = Array.from(
+            { length: Math.ceil(whole.length / 65_536) },
+            (_, seq) => ({ seq, length: Math.min(65_536, whole.length - seq * 65_536) }),
+          );
+          assert.deepEqual(rows, expected, `the chunk rows of K${n}`);
+        }
       } finally {
         await admin.end();
         await store.close();

@@ -13,8 +13,9 @@
 
 import { concatBytes } from "../../bytes.ts";
 import type { Database } from "./database.ts";
+import { CHUNK_SIZE } from "./message_reads.ts";
 
-/** One message to store, its bytes in chunks of at most the store's chunk size. */
+/** One message to store: its listing facts and its stored bytes, as the pieces it came in. */
 export interface MessageRows {
   /** The mailboxes (user names) that each get a copy, without repeats. */
   users: string[];
@@ -30,8 +31,8 @@ export interface MessageRows {
   subject: string;
   /** When it was received. */
   received: Date;
-  /** The stored bytes, one row each, in order. */
-  chunks: Uint8Array[];
+  /** The stored bytes (`storedLength` octets in all), in pieces of any size; stored in rows of `CHUNK_SIZE`. */
+  record: readonly Uint8Array[];
 }
 
 /** Batches run at once: one being committed while the next one gathers is what group commit needs. */
@@ -51,14 +52,17 @@ export async function insertMessages(
   batch: readonly MessageRows[],
 ): Promise<void> {
   const rows = batch.flatMap((message, n) => message.users.map((user) => ({ n, user, message })));
-  const chunks = batch.flatMap((message, n) => message.chunks.map((data, seq) => ({ n, seq, data })));
-  // Every chunk's bytes in one binary parameter, cut apart by the database: no bytea array sent as hex text.
-  const bytes = concatBytes(chunks.map((chunk) => chunk.data));
-  let end = 0;
-  const starts = chunks.map((chunk) => {
-    const start = end + 1;
-    end += chunk.data.length;
-    return start;
+  // Every message's bytes in one binary parameter, copied once from the pieces they came in, and cut apart into
+  // rows of CHUNK_SIZE by the database: no bytea array sent as hex text, no piece of its own per row.
+  const bytes = concatBytes(batch.flatMap((message) => message.record));
+  const chunks: { n: number; seq: number; start: number; length: number }[] = [];
+  let offset = 0;
+  batch.forEach((message, n) => {
+    for (let seq = 0; seq * CHUNK_SIZE < message.storedLength; seq++) {
+      const length = Math.min(CHUNK_SIZE, message.storedLength - seq * CHUNK_SIZE);
+      chunks.push({ n, seq, start: offset + seq * CHUNK_SIZE + 1, length });
+    }
+    offset += message.storedLength;
   });
   await client.query(INSERT_MESSAGES, [
     rows.map((row) => row.n),
@@ -72,8 +76,8 @@ export async function insertMessages(
     rows.map((row) => row.message.received),
     chunks.map((chunk) => chunk.n),
     chunks.map((chunk) => chunk.seq),
-    starts,
-    chunks.map((chunk) => chunk.data.length),
+    chunks.map((chunk) => chunk.start),
+    chunks.map((chunk) => chunk.length),
     bytes,
   ]);
 }

@@ -17,7 +17,7 @@ import { DeliveryBatches, insertMessages, type MessageRows } from "./delivery_ba
 import { recordFacts } from "./record_facts.ts";
 import { migrate } from "./schema.ts";
 import { LISTING_LINE, MaildropListing, warmUpListingParsing } from "./maildrop_listing.ts";
-import { CHUNK_SIZE, readChunks, readSmall } from "./message_reads.ts";
+import { readChunks, readSmall } from "./message_reads.ts";
 import { PostgresMaildrop } from "./postgres_maildrop.ts";
 import { SessionLocks } from "./session_locks.ts";
 import { transaction } from "./transaction.ts";
@@ -115,8 +115,17 @@ export class PostgresMailStore implements MailStore {
       throw new TypeError("Cannot deliver: the record has no trace line with an id, and no id was given");
     }
     const { size, storedLength, header: { from, to, subject, received } } = facts;
-    const chunks = [...gathered(delivery.record, CHUNK_SIZE)];
-    const message: MessageRows = { users, uid, size, storedLength, from, to, subject, received, chunks };
+    const message: MessageRows = {
+      users,
+      uid,
+      size,
+      storedLength,
+      from,
+      to,
+      subject,
+      received,
+      record: delivery.record,
+    };
     const { quota } = delivery;
     try {
       if (quota === undefined) return await this.#batches.deliver(message);
@@ -233,23 +242,4 @@ interface ListedRow {
   to_field: string;
   subject: string;
   received: Date;
-}
-
-/** The bytes of `chunks` in order, in pieces of `size` octets (the last one shorter). */
-function* gathered(chunks: readonly Uint8Array[], size: number): Generator<Uint8Array> {
-  let piece = new Uint8Array(size);
-  let used = 0;
-  for (const chunk of chunks) {
-    for (let at = 0; at < chunk.length;) {
-      const n = Math.min(size - used, chunk.length - at);
-      piece.set(chunk.subarray(at, at + n), used);
-      used += n;
-      at += n;
-      if (used < size) continue;
-      yield piece;
-      piece = new Uint8Array(size);
-      used = 0;
-    }
-  }
-  if (used > 0) yield piece.subarray(0, used);
 }
