@@ -7,6 +7,7 @@
 
 import type { Launch, StartedServer } from "./server_spec.ts";
 
+/** How many of a server's last log lines an error report shows. */
 const KEEP_LINES = 20;
 
 /** A started server process. */
@@ -53,9 +54,28 @@ export async function waitForPort(port: number, deadline: number): Promise<boole
   return false;
 }
 
+/** How often a starting server's log is read for its ready line. */
+const READY_POLL_MS = 20;
+
+/** The last `count` lines of the file at `path`, or "" when it cannot be read. */
+function lastLines(path: string, count: number): string {
+  let text = "";
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch {
+    return "";
+  }
+  return text.trimEnd().split("\n").slice(-count).join("\n");
+}
+
 /**
- * Starts the server and resolves once it is ready: when `launch.readyText`
- * appears on its stdout, or else once its port accepts connections.
+ * Starts the server with its stdout and stderr appended to a log file of its
+ * own, as a deployed server logs, so that no reader in the bench competes
+ * with the servers for the CPU (a pipe would wake the bench for each of our
+ * log lines, and the peers log nothing per message); the file is removed
+ * when the server is stopped. Resolves once the server is ready: when
+ * `launch.readyText` appears in its log, or else once its port accepts
+ * connections.
  *
  * @throws {Error} when it exits or is not ready within `timeoutMs`.
  */
@@ -64,48 +84,44 @@ export async function startServer(
   port: number,
   timeoutMs = 15_000,
 ): Promise<RunningServer> {
-  const child = new Deno.Command(launch.cmd, {
-    args: launch.args,
+  const log = await Deno.makeTempFile({ prefix: "bench_server_", suffix: ".log" });
+  // exec keeps the process id: the server itself is the child whose memory is read.
+  const child = new Deno.Command("sh", {
+    args: ["-c", 'log="$1"; shift; exec "$@" >>"$log" 2>&1', "sh", log, launch.cmd, ...launch.args],
     stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
+    stdout: "null",
+    stderr: "null",
   }).spawn();
-  const tail: string[] = [];
-  let resolveReady = () => {};
-  const ready = new Promise<void>((resolve) => resolveReady = resolve);
-  const onLine = (line: string) => {
-    tail.push(line);
-    if (tail.length > KEEP_LINES) tail.shift();
-    if (launch.readyText && line.includes(launch.readyText)) resolveReady();
-  };
-  const drained = Promise.all([
-    drainLines(child.stdout, onLine),
-    drainLines(child.stderr, onLine),
-  ]);
   const server: RunningServer = {
     pid: child.pid,
-    output: () => tail.join("\n"),
+    output: () => lastLines(log, KEEP_LINES),
     peakRss: () => peakRss(child.pid),
     async stop() {
       await stopChild(child);
-      await drained.catch(() => {});
+      await Deno.remove(log).catch(() => {});
     },
   };
   const deadline = Date.now() + timeoutMs;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const ready = launch.readyText ? waitForText(log, launch.readyText, deadline) : waitForPort(port, deadline);
   const outcome = await Promise.race([
-    (launch.readyText ? ready.then(() => true) : waitForPort(port, deadline)).then((up) => up ? "ready" : "timeout"),
+    ready.then((up) => up ? "ready" : "timeout"),
     child.status.then(() => "exited"),
-    new Promise((resolve) => timer = setTimeout(resolve, timeoutMs, "timeout")),
   ]);
-  clearTimeout(timer);
   if (outcome !== "ready") {
+    const output = server.output();
     await server.stop();
-    throw new Error(
-      `${launch.cmd} ${outcome} before it was ready:\n${server.output()}`,
-    );
+    throw new Error(`${launch.cmd} ${outcome} before it was ready:\n${output}`);
   }
   return server;
+}
+
+/** Resolves to true once the file at `path` holds `text`, to false when `deadline` (a `Date.now()` value) passes first. */
+async function waitForText(path: string, text: string, deadline: number): Promise<boolean> {
+  while (Date.now() < deadline) {
+    if ((await Deno.readTextFile(path).catch(() => "")).includes(text)) return true;
+    await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+  }
+  return false;
 }
 
 /** Sends SIGTERM, waits up to `graceMs`, then SIGKILL; resolves to how the child ended. */
