@@ -297,3 +297,33 @@ peerTest(POSTGRES, "PostgresMailStore serving sessions makes the connection for 
     }
   });
 });
+
+peerTest(POSTGRES, "PostgresMailStore keeps one pooled connection open through an idle spell", async () => {
+  await withCluster(async (cluster) => {
+    const url = await newDatabase(cluster, "idle_pool");
+    const admin = new pg.Client({ connectionString: cluster.url });
+    await admin.connect();
+    const connections = async () => {
+      const { rows } = await admin.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'idle_pool'",
+      );
+      return rows[0].n;
+    };
+    const store = await PostgresMailStore.open({ url, application: "idle_pool", idleTimeoutMs: 100, log: () => {} });
+    try {
+      // Three deliveries at once take three pooled connections, of which two are closed once idle.
+      await Promise.all(
+        ["I1", "I2", "I3"].map((id) =>
+          store.deliver({ users: ["Andrew"], record: recordOf(simpleMessage(id, "Idle.\r\n"), id), quota: 1_000_000 })
+        ),
+      );
+      assert.ok(await connections() >= 2, "several connections while busy");
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      assert.equal(await connections(), 1, "one left after the idle spell");
+      assert.deepEqual((await store.list("Andrew")).map((r) => r.id).sort(), ["I1", "I2", "I3"]);
+    } finally {
+      await store.close();
+      await admin.end();
+    }
+  });
+});

@@ -39,6 +39,8 @@ export interface PostgresStoreOptions {
    * login waits for neither.
    */
   sessions?: boolean;
+  /** Milliseconds after which an idle pooled connection beyond the first is closed (10 s when undefined). */
+  idleTimeoutMs?: number;
 }
 
 /** The store could not reach its database at start. */
@@ -72,7 +74,12 @@ export class PostgresMailStore implements MailStore {
    * @throws {StoreUnavailable} when the database cannot be reached
    */
   static async open(options: PostgresStoreOptions): Promise<PostgresMailStore> {
-    const db = new Database({ url: options.url, application: options.application, max: 10 });
+    const db = new Database({
+      url: options.url,
+      application: options.application,
+      max: 10,
+      idleTimeoutMs: options.idleTimeoutMs,
+    });
     try {
       await migrate(db);
       const [{ setting }] = await db.query<{ setting: string }>(
