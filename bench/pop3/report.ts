@@ -157,6 +157,11 @@ export function checkTargets(
         median(postgres[key]),
         median(ours[key]) * TARGETS.postgresFactor,
       );
+    compare(
+      `PostgreSQL: first login+STAT <= ${TARGETS.postgresFactor}x the file store`,
+      postgres.firstLogin,
+      (ours.firstLogin ?? NaN) * TARGETS.postgresFactor,
+    );
     within("warm login+STAT", "login");
     within("LIST+UIDL", "listUidl");
     within("RETR all with poplib", "retrPoplib");
