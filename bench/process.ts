@@ -101,11 +101,15 @@ export async function startServer(
       await Deno.remove(log).catch(() => {});
     },
   };
+  let exited = false;
+  const status = child.status.then(() => exited = true);
   const deadline = Date.now() + timeoutMs;
-  const ready = launch.readyText ? waitForText(log, launch.readyText, deadline) : waitForPort(port, deadline);
+  const ready = launch.readyText
+    ? waitForText(log, launch.readyText, deadline, () => exited)
+    : waitForPort(port, deadline);
   const outcome = await Promise.race([
     ready.then((up) => up ? "ready" : "timeout"),
-    child.status.then(() => "exited"),
+    status.then(() => "exited"),
   ]);
   if (outcome !== "ready") {
     const output = server.output();
@@ -115,9 +119,13 @@ export async function startServer(
   return server;
 }
 
-/** Resolves to true once the file at `path` holds `text`, to false when `deadline` (a `Date.now()` value) passes first. */
-async function waitForText(path: string, text: string, deadline: number): Promise<boolean> {
-  while (Date.now() < deadline) {
+/**
+ * Resolves to true once the file at `path` holds `text`, to false when
+ * `deadline` (a `Date.now()` value) passes or `gone` says the writer exited
+ * first.
+ */
+async function waitForText(path: string, text: string, deadline: number, gone: () => boolean): Promise<boolean> {
+  while (Date.now() < deadline && !gone()) {
     if ((await Deno.readTextFile(path).catch(() => "")).includes(text)) return true;
     await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
   }

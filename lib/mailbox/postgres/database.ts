@@ -28,7 +28,7 @@ export interface DatabaseOptions {
   max: number;
   /**
    * Milliseconds after which an idle pooled connection beyond the first is
-   * closed (10 s when undefined).
+   * closed (10 s when undefined; 0 keeps them all).
    */
   idleTimeoutMs?: number;
 }

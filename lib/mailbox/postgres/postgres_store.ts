@@ -39,7 +39,7 @@ export interface PostgresStoreOptions {
    * login waits for neither.
    */
   sessions?: boolean;
-  /** Milliseconds after which an idle pooled connection beyond the first is closed (10 s when undefined). */
+  /** Milliseconds after which an idle pooled connection beyond the first is closed (10 s when undefined; 0 keeps them all). */
   idleTimeoutMs?: number;
 }
 
