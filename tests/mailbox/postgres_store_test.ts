@@ -44,6 +44,22 @@ async function withCluster(fn: (cluster: PrivateCluster) => Promise<void>): Prom
   }
 }
 
+/** Runs `fn` with a store on a new database of a private cluster and an admin client on the same database. */
+async function withStoreAndAdmin(name: string, fn: (store: PostgresMailStore, admin: pg.Client) => Promise<void>) {
+  await withCluster(async (cluster) => {
+    const url = await newDatabase(cluster, name);
+    const store = await openStore(url);
+    const admin = new pg.Client({ connectionString: url });
+    try {
+      await admin.connect();
+      await fn(store, admin);
+    } finally {
+      await admin.end();
+      await store.close();
+    }
+  });
+}
+
 peerTest(POSTGRES, "PostgresMailStore keeps the store and maildrop contracts", async (t) => {
   await withCluster(async (cluster) => {
     let databases = 0;
@@ -86,41 +102,32 @@ peerTest(
   POSTGRES,
   "PostgresMailStore commits concurrent deliveries together, and one refused delivery fails no other",
   async () => {
-    await withCluster(async (cluster) => {
-      const url = await newDatabase(cluster, "batches");
-      const store = await openStore(url);
-      const admin = new pg.Client({ connectionString: url });
-      await admin.connect();
-      try {
-        const deliver = (id: string) =>
-          store.deliver({ users: ["Andrew", "Brian"], record: recordOf(simpleMessage(id, `Body ${id}.\r\n`), id) });
-        const ids = Array.from({ length: 60 }, (_, i) => `B${i + 1}`);
-        await Promise.all(ids.map(deliver));
-        const [{ transactions }] = (await admin.query<{ transactions: string }>(
-          "SELECT count(DISTINCT xmin::text) AS transactions FROM mail_messages",
-        )).rows;
-        console.log(`60 concurrent deliveries committed in ${transactions} transactions`);
-        assert.ok(Number(transactions) < 30, `${transactions} transactions for 60 deliveries`);
-        // B5 again, among new ones: the database refuses a second copy of a message id in one mailbox.
-        const more = Array.from({ length: 20 }, (_, i) => `C${i + 1}`);
-        const outcomes = await Promise.allSettled([...more.slice(0, 10), "B5", ...more.slice(10)].map(deliver));
-        assert.deepEqual(outcomes.map((o) => o.status).filter((s) => s === "rejected").length, 1);
-        assert.equal(outcomes[10].status, "rejected", "the repeated id is the one refused");
-        // Concurrent deliveries have no order among themselves: compared as sets.
-        const { rows } = await admin.query<{ mailbox: string; uid: string[] }>(
-          `SELECT mailbox, array_agg(uid ORDER BY uid) AS uid FROM mail_messages GROUP BY mailbox ORDER BY mailbox`,
-        );
-        const all = [...ids, ...more].sort();
-        assert.deepEqual(rows.map((r) => [r.mailbox, [...r.uid].sort()]), [["Andrew", all], ["Brian", all]]);
-        const stored = await store.openMaildrop("Brian");
-        const last = Array.from({ length: stored.count }, (_, i) => i).find((i) => stored.id(i) === "B60")!;
-        const bytes = new Uint8Array(await new Response(ReadableStream.from(stored.read(last))).arrayBuffer());
-        assert.match(new TextDecoder().decode(bytes), /Subject: B60\r\n[^]*Body B60\.\r\n\.\r\n$/);
-        stored.close();
-      } finally {
-        await admin.end();
-        await store.close();
-      }
+    await withStoreAndAdmin("batches", async (store, admin) => {
+      const deliver = (id: string) =>
+        store.deliver({ users: ["Andrew", "Brian"], record: recordOf(simpleMessage(id, `Body ${id}.\r\n`), id) });
+      const ids = Array.from({ length: 60 }, (_, i) => `B${i + 1}`);
+      await Promise.all(ids.map(deliver));
+      const [{ transactions }] = (await admin.query<{ transactions: string }>(
+        "SELECT count(DISTINCT xmin::text) AS transactions FROM mail_messages",
+      )).rows;
+      console.log(`60 concurrent deliveries committed in ${transactions} transactions`);
+      assert.ok(Number(transactions) < 30, `${transactions} transactions for 60 deliveries`);
+      // B5 again, among new ones: the database refuses a second copy of a message id in one mailbox.
+      const more = Array.from({ length: 20 }, (_, i) => `C${i + 1}`);
+      const outcomes = await Promise.allSettled([...more.slice(0, 10), "B5", ...more.slice(10)].map(deliver));
+      assert.deepEqual(outcomes.map((o) => o.status).filter((s) => s === "rejected").length, 1);
+      assert.equal(outcomes[10].status, "rejected", "the repeated id is the one refused");
+      // Concurrent deliveries have no order among themselves: compared as sets.
+      const { rows } = await admin.query<{ mailbox: string; uid: string[] }>(
+        `SELECT mailbox, array_agg(uid ORDER BY uid) AS uid FROM mail_messages GROUP BY mailbox ORDER BY mailbox`,
+      );
+      const all = [...ids, ...more].sort();
+      assert.deepEqual(rows.map((r) => [r.mailbox, [...r.uid].sort()]), [["Andrew", all], ["Brian", all]]);
+      const stored = await store.openMaildrop("Brian");
+      const last = Array.from({ length: stored.count }, (_, i) => i).find((i) => stored.id(i) === "B60")!;
+      const bytes = new Uint8Array(await new Response(ReadableStream.from(stored.read(last))).arrayBuffer());
+      assert.match(new TextDecoder().decode(bytes), /Subject: B60\r\n[^]*Body B60\.\r\n\.\r\n$/);
+      stored.close();
     });
   },
 );
@@ -129,49 +136,40 @@ peerTest(
   POSTGRES,
   "PostgresMailStore stores a batch of messages that cross chunk boundaries, from pieces of any size, byte for byte",
   async () => {
-    await withCluster(async (cluster) => {
-      const url = await newDatabase(cluster, "chunked_batch");
-      const store = await openStore(url);
-      const admin = new pg.Client({ connectionString: url });
-      try {
-        await admin.connect();
-        // Stored lengths around the 64 KiB chunk: one octet under, exactly one and two chunks, one octet over, and a
-        // small and a larger one; a stuffed "." line in each, and each record handed over in pieces of 1, 7 and
-        // 40,000 octets whose ends fall anywhere.
-        const recordWithBody = (n: number, length: number) => {
-          const body = Array.from({ length }, (_, i) => String.fromCharCode(0x21 + (i * 7 + n) % 94)).join("");
-          return concat(recordOf(simpleMessage(`K${n}`, `.\r\n${body}\r\n`), `K${n}`));
-        };
-        const storedLengths = [200, 65_535, 65_536, 65_537, 131_072, 140_000];
-        const records = storedLengths.map((storedLength, n) => {
-          const whole = recordWithBody(n, storedLength - recordWithBody(n, 0).length);
-          assert.equal(whole.length, storedLength);
-          const pieces: Uint8Array[] = [];
-          for (let at = 0, i = 0; at < whole.length; i++) {
-            const length = [1, 7, 40_000][i % 3];
-            pieces.push(whole.slice(at, at + length));
-            at += length;
-          }
-          return { whole, pieces };
-        });
-        await Promise.all(records.map(({ pieces }) => store.deliver({ users: ["Andrew"], record: pieces })));
-        for (const [n, { whole }] of records.entries()) {
-          const [record] = (await store.list("Andrew")).filter((r) => r.id === `K${n}`);
-          assertBytes(await readAll(store.read("Andrew", record)), whole);
-          const { rows } = await admin.query<{ seq: number; length: number }>(
-            `SELECT c.seq, octet_length(c.data) AS length FROM mail_chunks c JOIN mail_messages m ON m.id = c.message_id
-            WHERE m.uid = $1 ORDER BY c.seq`,
-            [`K${n}`],
-          );
-          const expected = Array.from(
-            { length: Math.ceil(whole.length / 65_536) },
-            (_, seq) => ({ seq, length: Math.min(65_536, whole.length - seq * 65_536) }),
-          );
-          assert.deepEqual(rows, expected, `the chunk rows of K${n}`);
+    await withStoreAndAdmin("chunked_batch", async (store, admin) => {
+      // Stored lengths around the 64 KiB chunk: one octet under, exactly one and two chunks, one octet over, and a
+      // small and a larger one; a stuffed "." line in each, and each record handed over in pieces of 1, 7 and
+      // 40,000 octets whose ends fall anywhere.
+      const recordWithBody = (n: number, length: number) => {
+        const body = Array.from({ length }, (_, i) => String.fromCharCode(0x21 + (i * 7 + n) % 94)).join("");
+        return concat(recordOf(simpleMessage(`K${n}`, `.\r\n${body}\r\n`), `K${n}`));
+      };
+      const storedLengths = [200, 65_535, 65_536, 65_537, 131_072, 140_000];
+      const records = storedLengths.map((storedLength, n) => {
+        const whole = recordWithBody(n, storedLength - recordWithBody(n, 0).length);
+        assert.equal(whole.length, storedLength);
+        const pieces: Uint8Array[] = [];
+        for (let at = 0, i = 0; at < whole.length; i++) {
+          const length = [1, 7, 40_000][i % 3];
+          pieces.push(whole.slice(at, at + length));
+          at += length;
         }
-      } finally {
-        await admin.end();
-        await store.close();
+        return { whole, pieces };
+      });
+      await Promise.all(records.map(({ pieces }) => store.deliver({ users: ["Andrew"], record: pieces })));
+      for (const [n, { whole }] of records.entries()) {
+        const [record] = (await store.list("Andrew")).filter((r) => r.id === `K${n}`);
+        assertBytes(await readAll(store.read("Andrew", record)), whole);
+        const { rows } = await admin.query<{ seq: number; length: number }>(
+          `SELECT c.seq, octet_length(c.data) AS length FROM mail_chunks c JOIN mail_messages m ON m.id = c.message_id
+        WHERE m.uid = $1 ORDER BY c.seq`,
+          [`K${n}`],
+        );
+        const expected = Array.from(
+          { length: Math.ceil(whole.length / 65_536) },
+          (_, seq) => ({ seq, length: Math.min(65_536, whole.length - seq * 65_536) }),
+        );
+        assert.deepEqual(rows, expected, `the chunk rows of K${n}`);
       }
     });
   },

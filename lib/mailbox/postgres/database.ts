@@ -111,24 +111,20 @@ export class Database {
 
   /** Runs one statement on a pooled connection. */
   async query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
-    const client = await this.connect();
-    let broken: Error | undefined;
-    try {
-      return (await client.query<R>(text, values)).rows;
-    } catch (error) {
-      broken = lostConnection(error) ? error as Error : undefined;
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    return await this.#pooled(async (client) => (await client.query<R>(text, values)).rows);
   }
 
   /** Runs `copyOut` (a binary COPY of `query`, see copy_out.ts) on a pooled connection. */
-  async copyOut(query: string, onRow: (row: CopyRow) => void): Promise<void> {
+  copyOut(query: string, onRow: (row: CopyRow) => void): Promise<void> {
+    return this.#pooled((client) => copyOut(client, query, onRow));
+  }
+
+  /** Runs `fn` on a pooled connection, given back afterwards, or dropped when `fn` found it lost. */
+  async #pooled<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.connect();
     let broken: Error | undefined;
     try {
-      await copyOut(client, query, onRow);
+      return await fn(client);
     } catch (error) {
       broken = lostConnection(error) ? error as Error : undefined;
       throw error;
