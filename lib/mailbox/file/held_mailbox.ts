@@ -88,15 +88,16 @@ export class HeldMailbox {
   }
 
   /**
-   * Appends `lines` to the held index when it is still what the last batch
-   * left (the same file at `path`, of the same length) and its lines run up
-   * to `changedAt`, where the records they describe were appended, which
-   * took the mailbox to `size`.
+   * Whether the held index is still what the last batch left (the same
+   * file at `path`, of the same length) with lines running up to
+   * `changedAt`, where the next records are being appended: it can then
+   * take their lines (`appendIndex`) in the same hold of the lock.
    *
-   * @returns false when the index is not held or was changed: the caller
-   *   brings it up to date the long way (`updateIndex`) and holds it anew.
+   * @returns false when the index is not held or was changed (it is let
+   *   go): the caller brings it up to date the long way (`updateIndex`)
+   *   and holds it anew.
    */
-  appendIndex(path: string, changedAt: number, size: number, lines: Uint8Array): boolean {
+  indexContinues(path: string, changedAt: number): boolean {
     const held = this.#index;
     if (held === undefined) return false;
     if (
@@ -106,6 +107,17 @@ export class HeldMailbox {
       this.#dropIndex();
       return false;
     }
+    return true;
+  }
+
+  /**
+   * Appends `lines` to the held index, found continuing by
+   * `indexContinues` in this hold of the lock; the records they describe
+   * took the mailbox to `size`.
+   */
+  appendIndex(lines: Uint8Array, size: number): void {
+    const held = this.#index;
+    if (held === undefined) throw new Error("Cannot append to the index: it is not held");
     try {
       for (let done = 0; done < lines.length;) done += held.file.writeSync(lines.subarray(done));
     } catch (error) {
@@ -115,7 +127,6 @@ export class HeldMailbox {
     }
     held.size += lines.length;
     this.#indexed = size;
-    return true;
   }
 
   /** Opens and holds the index at `path`, just brought up to date with the mailbox's `size` octets. */

@@ -35,12 +35,15 @@ export function openMailbox(path: string): { file: Deno.FsFile; created: boolean
  *
  * @param end The file's size when known to end with a complete record (the
  *   caller's own last append, the file unchanged since): no tail check.
+ * @param whileSyncing Work of the caller's to do while the sync runs, told
+ *   where the chunks were written; it must not reject.
  * @returns The offset where the chunks were written.
  */
 export async function appendRecords(
   file: Deno.FsFile,
   chunks: Uint8Array[],
   end?: number,
+  whileSyncing?: (start: number) => Promise<void>,
 ): Promise<number> {
   const found = end ?? file.statSync().size;
   const size = end ?? await completeLength(file, found);
@@ -48,7 +51,7 @@ export async function appendRecords(
     if (size < found) await file.truncate(size);
     file.seekSync(size, Deno.SeekMode.Start);
     writeChunksSync(file, chunks);
-    await file.syncData();
+    await Promise.all([file.syncData(), whileSyncing?.(size)]);
     return size;
   } catch (error) {
     try {
