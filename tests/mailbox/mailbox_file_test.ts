@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { withdrawRecord } from "../../lib/mailbox/file/mailbox_file.ts";
+import { appendRecords, withdrawRecord } from "../../lib/mailbox/file/mailbox_file.ts";
 import { assertBytes, concat, recordOf, simpleMessage } from "./helpers.ts";
 
 const RECORDS = ["W1", "W2", "W3"].map((id) => recordOf(simpleMessage(id, `${id} body\r\n`), id));
@@ -64,4 +64,61 @@ Deno.test("withdrawRecord leaves a mailbox without the record alone", async () =
   const { replaced, after } = await withdraw(recordOf(simpleMessage("W9", "W9 body\r\n"), "W9"));
   assert.equal(replaced, false);
   assertBytes(after, concat(RECORDS.flat()));
+});
+
+/**
+ * Runs `appendRecords` of the last record onto a mailbox holding the first
+ * two, over a handle whose `syncData` does what `sync` says, and returns
+ * its outcome, where the work done during the sync was told the batch
+ * starts, and the file after.
+ */
+async function appendOver(
+  sync: (real: () => Promise<void>) => Promise<void>,
+): Promise<{ outcome: unknown; toldStart: number | undefined; after: Uint8Array }> {
+  const dir = await Deno.makeTempDir({ prefix: "mailbox_file_test_" });
+  try {
+    const path = join(dir, "mymailbox");
+    const kept = concat(RECORDS.slice(0, 2).flat());
+    await Deno.writeFile(path, kept);
+    const file = await Deno.open(path, { read: true, write: true });
+    const handle = new Proxy(file, {
+      get(target, name) {
+        if (name === "syncData") return () => sync(() => target.syncData());
+        const value = Reflect.get(target, name);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    let toldStart: number | undefined;
+    let outcome: unknown;
+    try {
+      outcome = await appendRecords(handle, RECORDS[2], kept.length, async (start) => {
+        toldStart = start;
+        await Promise.resolve();
+      }).catch((error: Error) => error);
+    } finally {
+      file.close();
+    }
+    return { outcome, toldStart, after: await Deno.readFile(path) };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("appendRecords runs the caller's work while the sync runs, told where the batch starts", async () => {
+  const before = concat(RECORDS.slice(0, 2).flat()).length;
+  const { outcome, toldStart, after } = await appendOver((real) => real());
+  assert.equal(outcome, before);
+  assert.equal(toldStart, before);
+  assertBytes(after, concat(RECORDS.flat()));
+});
+
+Deno.test("appendRecords cuts the batch back off when its sync fails, after the work done meanwhile", async () => {
+  const before = concat(RECORDS.slice(0, 2).flat()).length;
+  const { outcome, toldStart, after } = await appendOver(async (real) => {
+    await real();
+    throw new Error("Input/output error (os error 5)");
+  });
+  assert.ok(outcome instanceof Error && /os error 5/.test(outcome.message), String(outcome));
+  assert.equal(toldStart, before);
+  assertBytes(after, concat(RECORDS.slice(0, 2).flat()));
 });
