@@ -281,7 +281,8 @@ export class FileMailStore implements MailStore {
     }
     const chunks = deliveries.filter((_, i) => refusals[i] === undefined).flatMap((d) => d.record);
     if (chunks.length > 0) {
-      // The index lines are worked out while the sync runs, and written once it is done: the index names synced records only.
+      // The index lines are worked out while the sync runs and written once it is done: the index names synced
+      // records only.
       let lines: Uint8Array | undefined;
       const start = await appendRecords(file, chunks, end, async (start) => {
         lines = await this.#heldIndexLines(held, paths.index.path, start, chunks);
