@@ -38,12 +38,12 @@ export function logLine(text: string): string {
 }
 
 /**
- * Writes log lines to stderr, gathering the lines logged in one run of
- * microtasks into one write: under load a write per line would be a system
- * call per message. Until 8 Dec a timer gathered the lines of a whole turn
- * of the event loop; for a lone session it cost each message the timer's
- * scheduling, a wake-up of the event loop and a turn of its own, which a
- * microtask does not (measured: 1 session 18% more msg/s).
+ * Writes log lines to stderr, gathering lines into one write from a
+ * microtask queued by the first of them: the lines logged before that
+ * microtask runs go in one write, so that under load there is not a write
+ * per message. A microtask rather than a timer: a timer per turn of the
+ * event loop cost a lone session's every message the timer's scheduling, a
+ * wake-up of the event loop and a turn of its own.
  */
 export class StderrLog {
   #pending: string[] = [];

@@ -66,16 +66,31 @@ Deno.test("withdrawRecord leaves a mailbox without the record alone", async () =
   assertBytes(after, concat(RECORDS.flat()));
 });
 
+/** Resolves when `promise` does, or after `ms` milliseconds, whichever comes first, leaving no timer behind. */
+async function within(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([promise, new Promise<void>((resolve) => timer = setTimeout(resolve, ms))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Runs `appendRecords` of the last record onto a mailbox holding the first
- * two, over a handle whose `syncData` does what `sync` says, and returns
- * its outcome, where the work done during the sync was told the batch
- * starts, and the file after.
+ * two, over a handle whose `syncData` does what `sync` says and then ends
+ * only once the caller's work has begun (or after 2 s), with work that ends
+ * only once the sync has (or after 2 s). Returns the append's outcome,
+ * where the work was told the batch starts, the file after, and the order
+ * in which the sync, the work and the append began and ended.
  */
 async function appendOver(
   sync: (real: () => Promise<void>) => Promise<void>,
-): Promise<{ outcome: unknown; toldStart: number | undefined; after: Uint8Array }> {
+): Promise<{ outcome: unknown; toldStart: number | undefined; after: Uint8Array; events: string[] }> {
   const dir = await Deno.makeTempDir({ prefix: "mailbox_file_test_" });
+  const events: string[] = [];
+  const workBegan = Promise.withResolvers<void>();
+  const syncEnded = Promise.withResolvers<void>();
   try {
     const path = join(dir, "mymailbox");
     const kept = concat(RECORDS.slice(0, 2).flat());
@@ -83,7 +98,18 @@ async function appendOver(
     const file = await Deno.open(path, { read: true, write: true });
     const handle = new Proxy(file, {
       get(target, name) {
-        if (name === "syncData") return () => sync(() => target.syncData());
+        if (name === "syncData") {
+          return async () => {
+            events.push("sync begins");
+            try {
+              await within(workBegan.promise, 2000);
+              await sync(() => target.syncData());
+            } finally {
+              events.push("sync ends");
+              syncEnded.resolve();
+            }
+          };
+        }
         const value = Reflect.get(target, name);
         return typeof value === "function" ? value.bind(target) : value;
       },
@@ -92,33 +118,40 @@ async function appendOver(
     let outcome: unknown;
     try {
       outcome = await appendRecords(handle, RECORDS[2], kept.length, async (start) => {
+        events.push("work begins");
         toldStart = start;
-        await Promise.resolve();
+        workBegan.resolve();
+        await within(syncEnded.promise, 2000);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        events.push("work ends");
       }).catch((error: Error) => error);
+      events.push("append ends");
     } finally {
       file.close();
     }
-    return { outcome, toldStart, after: await Deno.readFile(path) };
+    return { outcome, toldStart, after: await Deno.readFile(path), events };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 }
 
-Deno.test("appendRecords runs the caller's work while the sync runs, told where the batch starts", async () => {
+Deno.test("appendRecords runs the caller's work while the sync runs, told where the batch starts, and waits for it", async () => {
   const before = concat(RECORDS.slice(0, 2).flat()).length;
-  const { outcome, toldStart, after } = await appendOver((real) => real());
+  const { outcome, toldStart, after, events } = await appendOver((real) => real());
   assert.equal(outcome, before);
   assert.equal(toldStart, before);
   assertBytes(after, concat(RECORDS.flat()));
+  assert.deepEqual(events, ["sync begins", "work begins", "sync ends", "work ends", "append ends"]);
 });
 
-Deno.test("appendRecords cuts the batch back off when its sync fails, after the work done meanwhile", async () => {
+Deno.test("appendRecords cuts the batch back off when its sync fails, once the work done meanwhile has ended", async () => {
   const before = concat(RECORDS.slice(0, 2).flat()).length;
-  const { outcome, toldStart, after } = await appendOver(async (real) => {
+  const { outcome, toldStart, after, events } = await appendOver(async (real) => {
     await real();
     throw new Error("Input/output error (os error 5)");
   });
   assert.ok(outcome instanceof Error && /os error 5/.test(outcome.message), String(outcome));
   assert.equal(toldStart, before);
   assertBytes(after, concat(RECORDS.slice(0, 2).flat()));
+  assert.deepEqual(events, ["sync begins", "work begins", "sync ends", "work ends", "append ends"]);
 });

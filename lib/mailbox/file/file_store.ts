@@ -284,8 +284,8 @@ export class FileMailStore implements MailStore {
       // The index lines are worked out while the sync runs and written once it is done: the index names synced
       // records only.
       let lines: Uint8Array | undefined;
-      const start = await appendRecords(file, chunks, end, async (start) => {
-        lines = await this.#heldIndexLines(held, paths.index.path, start, chunks);
+      const start = await appendRecords(file, chunks, end, async (at) => {
+        lines = await this.#heldIndexLines(held, paths.index.path, at, chunks);
       });
       const size = start + totalLength(chunks);
       held.appended(size);

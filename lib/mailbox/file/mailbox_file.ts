@@ -36,7 +36,8 @@ export function openMailbox(path: string): { file: Deno.FsFile; created: boolean
  * @param end The file's size when known to end with a complete record (the
  *   caller's own last append, the file unchanged since): no tail check.
  * @param whileSyncing Work of the caller's to do while the sync runs, told
- *   where the chunks were written; it must not reject.
+ *   where the chunks were written. The append waits for it to end either
+ *   way, and its failure is the caller's own: it does not fail the append.
  * @returns The offset where the chunks were written.
  */
 export async function appendRecords(
@@ -51,7 +52,9 @@ export async function appendRecords(
     if (size < found) await file.truncate(size);
     file.seekSync(size, Deno.SeekMode.Start);
     writeChunksSync(file, chunks);
-    await Promise.all([file.syncData(), whileSyncing?.(size)]);
+    const work = async () => await whileSyncing?.(size);
+    const [synced] = await Promise.allSettled([file.syncData(), work()]);
+    if (synced.status === "rejected") throw synced.reason;
     return size;
   } catch (error) {
     try {
