@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FileMailStore } from "../../lib/mailbox/file/file_store.ts";
 import { peer, peerTest } from "../helpers/peers.ts";
-import { assertBytes, concat, recordOf, simpleMessage, sizeOf } from "./helpers.ts";
+import { assertBytes, concat, indexLinesOf, recordOf, simpleMessage } from "./helpers.ts";
 
 const SHIM = `
 #define _GNU_SOURCE
@@ -57,17 +57,6 @@ function indexLines(index: string): string[] {
   return index.split("\n").slice(1, -1);
 }
 
-/** The index lines of a mailbox holding records of `MESSAGE` with these ids, in order. */
-function expectedLines(ids: string[]): string[] {
-  let offset = 0;
-  return ids.map((id) => {
-    const length = concat(recordOf(MESSAGE, id)).length;
-    const line = `${offset} ${length} ${sizeOf(MESSAGE, id)} ${id}`;
-    offset += length;
-    return line;
-  });
-}
-
 peerTest(
   [peer("gcc"), peer("libc6-dev")],
   "FileMailStore: a batch whose fdatasync fails is cut back off the mailbox and never indexed; the next one is",
@@ -93,7 +82,11 @@ peerTest(
       assert.equal(before, "stored");
       assert.match(failed, /^Cannot deliver to Andrew: .*os error 5/);
       assert.equal(after, "stored");
-      assert.deepEqual(indexLines(indexAfterFailure), expectedLines(["before"]), "the index after the failed batch");
+      assert.deepEqual(
+        indexLines(indexAfterFailure),
+        indexLinesOf(MESSAGE, ["before"]),
+        "the index after the failed batch",
+      );
 
       const kept = ["before", "after"];
       assertBytes(
@@ -101,7 +94,7 @@ peerTest(
         concat(kept.flatMap((id) => recordOf(MESSAGE, id))),
       );
       const index = await Deno.readTextFile(join(root, "Andrew", "mymailbox.idx"));
-      assert.deepEqual(indexLines(index), expectedLines(kept));
+      assert.deepEqual(indexLines(index), indexLinesOf(MESSAGE, kept));
       const store = new FileMailStore({ root });
       try {
         assert.deepEqual((await store.list("Andrew")).map((record) => record.id), kept);

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { withLock } from "../../lib/mailbox/file/file_io.ts";
 import { FileMailStore } from "../../lib/mailbox/file/file_store.ts";
-import { assertBytes, bytesOf, concat, recordOf, simpleMessage, sizeOf } from "./helpers.ts";
+import { assertBytes, bytesOf, concat, indexLinesOf, recordOf, simpleMessage } from "./helpers.ts";
 import { assertMaildropMatches } from "./maildrop_contract.ts";
 
 const MESSAGE = simpleMessage("Held", "Kept open between batches.\r\n..a dot\r\n");
@@ -33,21 +33,15 @@ async function deliver(store: FileMailStore, id: string): Promise<void> {
   await store.deliver({ users: ["Andrew"], record: recordOf(MESSAGE, id) });
 }
 
-/** The index's lines after its header, as [offset, storedLength, size, id]. */
-async function indexLines(root: string): Promise<string[][]> {
+/** The index's lines after its header. */
+async function indexLines(root: string): Promise<string[]> {
   const text = await Deno.readTextFile(join(root, "Andrew", "mymailbox.idx"));
-  return text.split("\n").slice(1, -1).map((line) => line.split(" "));
+  return text.split("\n").slice(1, -1);
 }
 
 /** The index lines that a mailbox of these records in this order must have. */
-function expectedLines(ids: string[]): string[][] {
-  let offset = 0;
-  return ids.map((id) => {
-    const length = concat(recordOf(MESSAGE, id)).length;
-    const line = [String(offset), String(length), String(sizeOf(MESSAGE, id)), id];
-    offset += length;
-    return line;
-  });
+function expectedLines(ids: string[]): string[] {
+  return indexLinesOf(MESSAGE, ids);
 }
 
 Deno.test("FileMailStore: batches in a row append to the mailbox and its index", async () => {

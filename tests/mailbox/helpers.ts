@@ -58,6 +58,20 @@ export function sizeOf(message: string | Uint8Array, id: string): number {
   return bytesOf(message).length + bytesOf(traceLine(id)).length + 2;
 }
 
+/**
+ * The index lines (`mymailbox.idx` after its header, without line ends)
+ * of a mailbox holding records of `message` with these trace ids, in order.
+ */
+export function indexLinesOf(message: string | Uint8Array, ids: string[]): string[] {
+  let offset = 0;
+  return ids.map((id) => {
+    const length = concat(recordOf(message, id)).length;
+    const line = `${offset} ${length} ${sizeOf(message, id)} ${id}`;
+    offset += length;
+    return line;
+  });
+}
+
 /** Joins byte arrays into one new array (`lib/bytes.ts`). */
 export { concat };
 

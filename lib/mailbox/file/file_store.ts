@@ -35,9 +35,6 @@ import type { HeldMailbox } from "./held_mailbox.ts";
 import { HeldMailboxes } from "./held_mailboxes.ts";
 import { type MailboxPaths, mailboxPaths } from "./mailbox_paths.ts";
 
-/** User names whose mailbox paths are kept; past it the cache starts again. */
-const MAX_KNOWN_USERS = 4096;
-
 const encoder = new TextEncoder();
 
 /** Where `FileMailStore` keeps its files. */
@@ -72,7 +69,7 @@ export interface FileMailStoreStats {
 export class FileMailStore implements MailStore {
   readonly #root: string;
   readonly #commit = new GroupCommit<Delivery>((user, deliveries) => this.#append(user, deliveries));
-  /** The mailbox paths of users seen so far. */
+  /** The mailbox paths of the users seen so far (only names that passed `#pathsOf`'s check: this server's users). */
   readonly #paths = new Map<string, MailboxPaths>();
   /** User directories known to exist. */
   readonly #dirs = new Set<string>();
@@ -402,7 +399,6 @@ export class FileMailStore implements MailStore {
         `Cannot use user name as a directory: ${JSON.stringify(user)}`,
       );
     }
-    if (this.#paths.size >= MAX_KNOWN_USERS) this.#paths.clear();
     const paths = mailboxPaths(join(this.#root, user));
     this.#paths.set(user, paths);
     return paths;
