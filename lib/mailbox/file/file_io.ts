@@ -16,6 +16,8 @@ export const SCAN_CHUNK = 256 * 1024;
 const READ_CHUNK = 64 * 1024;
 /** Largest buffer used to gather small chunks into one write. */
 const WRITE_CHUNK = 1024 * 1024;
+/** Largest batch written from the main thread (see `writeChunks`). */
+export const MAIN_THREAD_WRITE = 8 * 1024;
 /** Bytes examined per step when looking backwards for the last record end. */
 const TAIL_CHUNK = 64 * 1024;
 
@@ -161,29 +163,44 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
 }
 
 /**
- * Writes the chunks in order at the file's position, synchronously: writes
- * to the page cache are quick, and the caller's sync is what waits for the
- * disk. Small chunks are gathered so that a batch takes few system calls.
+ * Writes the chunks in order at the file's position, small chunks gathered
+ * so that a batch takes few system calls. A batch of up to
+ * `MAIN_THREAD_WRITE` octets is written synchronously: the trip to the
+ * blocking thread pool and back costs more than its copy into the page
+ * cache. A larger one goes through the pool, so the main thread, which all
+ * sessions share, does not spend its time copying it.
  */
-export function writeChunksSync(file: Deno.FsFile, chunks: Uint8Array[]): void {
-  const buffer = new Uint8Array(Math.min(totalLength(chunks), WRITE_CHUNK));
+export async function writeChunks(file: Deno.FsFile, chunks: Uint8Array[]): Promise<void> {
+  const total = totalLength(chunks);
+  for (const bytes of gathered(chunks, new Uint8Array(Math.min(total, WRITE_CHUNK)))) {
+    if (total <= MAIN_THREAD_WRITE) {
+      for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
+    } else {
+      await writeAll(file, bytes);
+    }
+  }
+}
+
+/**
+ * The chunks in order, small ones gathered into `buffer`: each piece
+ * yielded is a chunk of its own or a view of `buffer`, which is reused once
+ * the caller asks for the next piece.
+ */
+function* gathered(chunks: Uint8Array[], buffer: Uint8Array): Generator<Uint8Array> {
   let used = 0;
-  const flush = (bytes: Uint8Array) => {
-    for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
-  };
   for (const chunk of chunks) {
-    if (used + chunk.length > buffer.length) {
-      flush(buffer.subarray(0, used));
+    if (used + chunk.length > buffer.length && used > 0) {
+      yield buffer.subarray(0, used);
       used = 0;
     }
     if (chunk.length > buffer.length) {
-      flush(chunk);
+      yield chunk;
     } else {
       buffer.set(chunk, used);
       used += chunk.length;
     }
   }
-  flush(buffer.subarray(0, used));
+  if (used > 0) yield buffer.subarray(0, used);
 }
 
 /** Copies `length` bytes of `from` at `offset` to the position of `to`. */

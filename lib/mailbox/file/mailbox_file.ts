@@ -5,7 +5,7 @@
  * @module
  */
 
-import { completeLength, copyRange, readRange, scanFile, writeChunksSync } from "./file_io.ts";
+import { completeLength, copyRange, readRange, scanFile, writeChunks } from "./file_io.ts";
 import { concatBytes } from "../../bytes.ts";
 import { fallbackId, uniqueIds } from "../record.ts";
 import type { MailRecord } from "../store.ts";
@@ -51,7 +51,7 @@ export async function appendRecords(
   try {
     if (size < found) await file.truncate(size);
     file.seekSync(size, Deno.SeekMode.Start);
-    writeChunksSync(file, chunks);
+    await writeChunks(file, chunks);
     const work = async () => await whileSyncing?.(size);
     const [synced] = await Promise.allSettled([file.syncData(), work()]);
     if (synced.status === "rejected") throw synced.reason;
