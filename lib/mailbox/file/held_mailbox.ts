@@ -74,7 +74,7 @@ export class HeldMailbox {
   mailbox(path: string): { file: Deno.FsFile; end: number | undefined; created: boolean } {
     const held = this.#mailbox;
     if (held !== undefined && sameFile(refuseLink(path), held.identity)) {
-      return { file: held.file, end: held.file.statSync().size === held.size ? held.size : undefined, created: false };
+      return { file: held.file, end: sizeOf(held.file) === held.size ? held.size : undefined, created: false };
     }
     this.#dropMailbox();
     const { file, created } = openMailbox(path);
@@ -102,7 +102,7 @@ export class HeldMailbox {
     if (held === undefined) return false;
     if (
       this.#indexed !== changedAt || !sameFile(refuseLink(path), held.identity) ||
-      held.file.statSync().size !== held.size
+      sizeOf(held.file) !== held.size
     ) {
       this.#dropIndex();
       return false;
@@ -166,6 +166,18 @@ export class HeldMailbox {
 function openLock(path: string): HeldFile {
   const file = openNoFollowSync(path, { read: true, write: true, create: true, mode: 0o600 });
   return { file, identity: file.statSync(), size: 0 };
+}
+
+/**
+ * The size of a held file, from a seek to its end. `statSync` would say the
+ * same, but under a granular `--allow-read` Deno resolves the file's path
+ * for it, a `readlink` per directory on the way (about 8 against 0.4 µs a
+ * call here), and this runs on every batch. Moving the position is
+ * harmless: the mailbox is written at the position its append seeks to,
+ * the index in append mode.
+ */
+function sizeOf(file: Deno.FsFile): number {
+  return file.seekSync(0, Deno.SeekMode.End);
 }
 
 /** Whether `info` (from `lstat` of a path; undefined when missing) is the file `held` was opened as. */
