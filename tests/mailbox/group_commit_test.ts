@@ -67,3 +67,28 @@ Deno.test("GroupCommit rejects only the items a flush leaves out, with the reaso
   assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected", "fulfilled"]);
   assert.equal((results[1] as PromiseRejectedResult).reason.message, "no xb");
 });
+
+Deno.test("GroupCommit gathers a turn's items for a key that had items waiting in its last run; a lone writer's goes at once", async () => {
+  const { batches, gates, flush } = gatedFlush();
+  const commit = new GroupCommit<string>(flush);
+  const busy = ["a", "b", "c"].map((item) => commit.submit("u", item));
+  gates[0].resolve();
+  await settle();
+  gates[1].resolve();
+  await Promise.all(busy);
+  assert.deepEqual(batches, [["u", "a"], ["u", "b", "c"]]);
+  // Items came while a flush ran: the next item waits for the others of its turn.
+  const gathered = [commit.submit("u", "d")];
+  await Promise.resolve();
+  gathered.push(commit.submit("u", "e"));
+  assert.equal(batches.length, 2);
+  await settle();
+  assert.deepEqual(batches.at(-1), ["u", "d", "e"]);
+  gates[2].resolve();
+  await Promise.all(gathered);
+  // That run flushed once: the key is a lone writer's again, and its next item is flushed at once.
+  const alone = commit.submit("u", "f");
+  assert.deepEqual(batches.at(-1), ["u", "f"]);
+  gates[3].resolve();
+  await alone;
+});

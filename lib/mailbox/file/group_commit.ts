@@ -6,6 +6,8 @@
  * @module
  */
 
+import { setImmediate } from "node:timers";
+
 /** One submitted item and the promise its submitter waits on. */
 interface Waiter<T> {
   item: T;
@@ -23,8 +25,10 @@ export type FlushBatch<T> = (key: string, items: T[]) => Promise<void | (Error |
 /** Batches submissions per key and runs at most one flush per key at a time. */
 export class GroupCommit<T> {
   readonly #flush: FlushBatch<T>;
-  /** The waiting items of each key that has a flush running. */
+  /** The waiting items of each key that has a flush running or about to start. */
   readonly #pending = new Map<string, Waiter<T>[]>();
+  /** Keys whose last run flushed more than once: items came while a flush ran. */
+  readonly #contended = new Set<string>();
 
   /** @param flush Writes a batch; it is never called twice at once per key. */
   constructor(flush: FlushBatch<T>) {
@@ -45,14 +49,18 @@ export class GroupCommit<T> {
       pending.push({ item, resolve, reject });
     } else {
       this.#pending.set(key, [{ item, resolve, reject }]);
-      void this.#run(key);
+      // A key that others write to as well waits one turn of the event loop, so that items that arrived in this
+      // turn go in the same batch; a lone writer's item goes at once.
+      if (this.#contended.has(key)) setImmediate(() => void this.#run(key));
+      else void this.#run(key);
     }
     return promise;
   }
 
   /** Flushes batches of `key` until no item is waiting. */
   async #run(key: string): Promise<void> {
-    for (;;) {
+    let flushes = 0;
+    for (;; flushes++) {
       const batch = this.#pending.get(key) ?? [];
       if (batch.length === 0) break;
       this.#pending.set(key, []);
@@ -68,5 +76,7 @@ export class GroupCommit<T> {
       }
     }
     this.#pending.delete(key);
+    if (flushes > 1) this.#contended.add(key);
+    else this.#contended.delete(key);
   }
 }
