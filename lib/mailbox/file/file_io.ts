@@ -167,13 +167,15 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
  * so that a batch takes few system calls. A batch of up to
  * `MAIN_THREAD_WRITE` octets is written synchronously: the trip to the
  * blocking thread pool and back costs more than its copy into the page
- * cache. A larger one goes through the pool, so the main thread, which all
- * sessions share, does not spend its time copying it.
+ * cache. A larger one goes through the pool: the main thread, which all
+ * sessions share, still gathers the small chunks, but the system calls and
+ * the kernel's copy into the page cache are the pool's.
  */
 export async function writeChunks(file: Deno.FsFile, chunks: Uint8Array[]): Promise<void> {
   const total = totalLength(chunks);
+  const onMainThread = total <= MAIN_THREAD_WRITE;
   for (const bytes of gathered(chunks, new Uint8Array(Math.min(total, WRITE_CHUNK)))) {
-    if (total <= MAIN_THREAD_WRITE) {
+    if (onMainThread) {
       for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
     } else {
       await writeAll(file, bytes);

@@ -1,7 +1,10 @@
 /**
  * Group commit: items submitted for one key while a flush for that key is
  * running wait and are flushed together by the next one, so many writers
- * share one lock and one sync instead of queueing behind one each.
+ * share one lock and one sync instead of queueing behind one each. A key
+ * is contended when its last run flushed more than once (items came while
+ * a flush ran): the first item of its next run waits one turn of the event
+ * loop, so that the items of that turn share its batch.
  *
  * @module
  */
@@ -22,7 +25,10 @@ interface Waiter<T> {
  */
 export type FlushBatch<T> = (key: string, items: T[]) => Promise<void | (Error | undefined)[]>;
 
-/** Batches submissions per key and runs at most one flush per key at a time. */
+/**
+ * Batches submissions per key and runs at most one flush per key at a
+ * time; a contended key's next run starts a turn of the event loop later.
+ */
 export class GroupCommit<T> {
   readonly #flush: FlushBatch<T>;
   /** The waiting items of each key that has a flush running or about to start. */
