@@ -162,6 +162,11 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
   }
 }
 
+/** Writes every byte of `bytes` at the file's position, synchronously. */
+export function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
+}
+
 /**
  * Writes the chunks in order at the file's position, small chunks gathered
  * so that a batch takes few system calls. A batch of up to
@@ -175,11 +180,8 @@ export async function writeChunks(file: Deno.FsFile, chunks: Uint8Array[]): Prom
   const total = totalLength(chunks);
   const onMainThread = total <= MAIN_THREAD_WRITE;
   for (const bytes of gathered(chunks, new Uint8Array(Math.min(total, WRITE_CHUNK)))) {
-    if (onMainThread) {
-      for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
-    } else {
-      await writeAll(file, bytes);
-    }
+    if (onMainThread) writeAllSync(file, bytes);
+    else await writeAll(file, bytes);
   }
 }
 

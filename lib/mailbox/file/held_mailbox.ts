@@ -10,6 +10,7 @@
  * @module
  */
 
+import { writeAllSync } from "./file_io.ts";
 import { openMailbox } from "./mailbox_file.ts";
 import { openNoFollowSync, refuseLink } from "./no_follow.ts";
 
@@ -119,7 +120,7 @@ export class HeldMailbox {
     const held = this.#index;
     if (held === undefined) throw new Error("Cannot append to the index: it is not held");
     try {
-      for (let done = 0; done < lines.length;) done += held.file.writeSync(lines.subarray(done));
+      writeAllSync(held.file, lines);
     } catch (error) {
       // Not held past a failed write: a torn line is for `updateIndex` to cut.
       this.#dropIndex();

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { endsWithRecord } from "./file_io.ts";
+import { endsWithRecord, openIfExists, writeAllSync } from "./file_io.ts";
 import {
   fileIdentity,
   indexHeader,
@@ -66,7 +66,7 @@ export async function updateIndex(
   const { size } = info;
   const identity = fileIdentity(info);
   if (identity === null) return false;
-  const index = openIfExistsSync(paths.path);
+  const index = openIfExists(paths.path, { read: true, write: true });
   if (index !== null) {
     try {
       const tail = readIndexTail(index, identity);
@@ -191,19 +191,4 @@ class IndexLines {
     writeAllSync(this.#file, encoder.encode(this.#text));
     this.#text = "";
   }
-}
-
-/** Opens a file for reading and writing, or returns `null` when it does not exist. */
-function openIfExistsSync(path: string): Deno.FsFile | null {
-  try {
-    return openNoFollowSync(path, { read: true, write: true });
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    throw error;
-  }
-}
-
-/** Writes every byte of `bytes` at the file's position, synchronously. */
-function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {
-  for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
 }
